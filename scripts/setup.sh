@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Brings this machine and checkout to the state `npm start`, `npm test` and `npm run bench` need, doing only
+# what is missing or stale, so that it takes well under a second when nothing is:
+#   1. Node.js >= 20.11
+#   2. the Debian packages listed below (apt-get when root, otherwise print the command and stop)
+#   3. npm dependencies (`npm ci` when node_modules is missing or package*.json changed since the last install)
+#   4. the toolkit build (tsc, when toolkit/dist is missing or older than its sources)
+#   5. the "synapses-ts" Jupyter kernel (kernels/install.sh, when missing or pointing elsewhere)
+# Prints one line per action taken, then "setup: ok". Non-interactive: safe with CI=true and no stdin.
+set -euo pipefail
+
+# Debian packages, one place for all of them; each comment names the part of the toolkit that needs it.
+DEBIAN_PACKAGES=(
+  dataset-fashion-mnist  # data loaders: full Fashion-MNIST IDX files in /usr/share/datasets/fashion-mnist/
+  jupyter-notebook       # notebooks/: the classic notebook server, to open the notebooks interactively
+  jupyter-nbconvert      # test/notebooks: executes notebooks/*.ipynb headless (/usr/bin/jupyter nbconvert)
+  jupyter-client         # kernels/install.sh: `jupyter kernelspec` registers the synapses-ts (tslab) kernel
+  python3-nbclient       # test/notebooks: the execution engine behind nbconvert --execute
+  python3-ipykernel      # notebooks/: Jupyter's kernel machinery (and the python3 kernel Jupyter expects)
+)
+NODE_MIN_MAJOR=20
+NODE_MIN_MINOR=11
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+cd "$ROOT"
+
+say() { echo "setup: $*"; }
+die() { echo "setup: error: $*" >&2; exit 1; }
+
+# --- 1. Node.js ------------------------------------------------------------------------------------------
+command -v node >/dev/null 2>&1 || die "node not found on PATH; install Node.js >= $NODE_MIN_MAJOR.$NODE_MIN_MINOR"
+# "version modules-ABI": the ABI goes into the npm stamp, so a Node upgrade reinstalls native addons (zeromq).
+node_info="$(node -p 'process.versions.node + " " + process.versions.modules')"
+read -r node_version node_abi <<<"$node_info"
+IFS=. read -r node_major node_minor _ <<<"$node_version"
+if [ "$node_major" -lt "$NODE_MIN_MAJOR" ] ||
+   { [ "$node_major" -eq "$NODE_MIN_MAJOR" ] && [ "$node_minor" -lt "$NODE_MIN_MINOR" ]; }; then
+  die "Node.js $node_version found ($(command -v node)), but synapses-ts needs >= $NODE_MIN_MAJOR.$NODE_MIN_MINOR"
+fi
+
+# --- 2. Debian packages ----------------------------------------------------------------------------------
+missing=()
+if command -v dpkg-query >/dev/null 2>&1; then
+  for pkg in "${DEBIAN_PACKAGES[@]}"; do
+    status="$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)"
+    [ "$status" = installed ] || missing+=("$pkg")
+  done
+else
+  say "warning: dpkg-query not found (not Debian?); make sure these are installed: ${DEBIAN_PACKAGES[*]}" >&2
+fi
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: missing Debian packages: ${missing[*]}" >&2
+    echo "setup: install them as root, then run this again:" >&2
+    echo "  sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}" >&2
+    exit 1
+  fi
+  say "installing Debian packages: ${missing[*]}"
+  apt_log="$(mktemp)"
+  if ! { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"; } \
+       </dev/null >"$apt_log" 2>&1; then
+    tail -n 30 "$apt_log" >&2
+    rm -f "$apt_log"
+    die "apt-get failed installing: ${missing[*]}"
+  fi
+  rm -f "$apt_log"
+fi
+
+# --- 3. npm dependencies ---------------------------------------------------------------------------------
+STAMP=node_modules/.synapses-setup-stamp
+want_stamp="$(
+  { echo "node-abi $node_abi"; sha256sum package-lock.json package.json toolkit/package.json; } | sha256sum | cut -d' ' -f1
+)"
+if [ ! -d node_modules ] || [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$want_stamp" ]; then
+  if [ -d node_modules ]; then say "npm dependencies changed: npm ci"; else say "installing npm dependencies: npm ci"; fi
+  npm ci --no-audit --no-fund </dev/null
+  echo "$want_stamp" > "$STAMP"
+fi
+
+# --- 4. toolkit build ------------------------------------------------------------------------------------
+BUILD_INFO=toolkit/dist/.tsbuildinfo
+if [ ! -f "$BUILD_INFO" ] ||
+   [ -n "$(find toolkit/src toolkit/tsconfig.json tsconfig.base.json -newer "$BUILD_INFO" -print -quit)" ]; then
+  say "building the toolkit: tsc -p toolkit/tsconfig.json"
+  node_modules/.bin/tsc -p toolkit/tsconfig.json
+  # tsc --incremental leaves .tsbuildinfo alone when no output changed (e.g. a file was only touched).
+  touch "$BUILD_INFO"
+fi
+
+# --- 5. Jupyter kernel -----------------------------------------------------------------------------------
+if ! bash kernels/install.sh --check; then
+  say "registering the synapses-ts Jupyter kernel (--user)"
+  bash kernels/install.sh --user --quiet
+fi
+
+say ok

@@ -1,0 +1,106 @@
+/**
+ * The closed set of operations every backend implements.
+ *
+ * Layout: activations and their gradients are FEATURE-MAJOR. A batch of `batch` samples with `n`
+ * features is a Float32Array of length `n * batch` where `x[f * batch + b]` is feature `f` of sample `b`.
+ * One neuron's values for the whole batch are contiguous, so each sparse product is a sequence of
+ * contiguous `batch`-long axpy or dot operations (DESIGN.md, "The hot path and its data layout").
+ *
+ * Sparse weights are {@link CsrMatrix} with one row per output neuron (row j lists its inputs).
+ * Dense weights are row-major `nOut x nIn` Float32Arrays (`w[j * nIn + i]`).
+ *
+ * Conventions: the caller passes every output array; ops return it. Outputs are overwritten, never
+ * accumulated into, unless the op says so. Ops never allocate in proportion to the data.
+ *
+ * @packageDocumentation
+ */
+import type { CsrMatrix } from '../sparse/csr';
+
+/** Element-wise activation functions with no trainable parameters. */
+export type UnaryOp = 'identity' | 'relu' | 'leaky-relu' | 'tanh' | 'sigmoid';
+
+/** Per-neuron parameters of SReLU (each of length n): thresholds and slopes left and right. */
+export interface SReluParams {
+  readonly tl: Float32Array;
+  readonly al: Float32Array;
+  readonly tr: Float32Array;
+  readonly ar: Float32Array;
+}
+
+/** Hyper-parameters of one SGD step. */
+export interface SgdHyper {
+  readonly lr: number;
+  readonly momentum: number;
+  readonly weightDecay: number;
+  readonly nesterov: boolean;
+}
+
+/** Hyper-parameters of one Adam step; `step` counts from 1. */
+export interface AdamHyper {
+  readonly lr: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  readonly weightDecay: number;
+  readonly step: number;
+}
+
+/**
+ * A compute backend. The CPU reference (`backend/cpu`) is always available; others are checked against
+ * it by the shared backend test suite.
+ */
+export interface Backend {
+  /** Backend name, e.g. `"cpu"`. */
+  readonly name: string;
+  /** The mode that really runs, e.g. `"reference"`; recorded in run manifests. */
+  readonly mode: string;
+
+  /** Sparse forward: `y[j,:] = bias[j] + sum_k w_k * x[col_k,:]`. `x`: cols x batch, `y`: rows x batch. */
+  spmmForward(w: CsrMatrix, x: Float32Array, batch: number, bias: Float32Array | null, y: Float32Array): Float32Array;
+  /** Sparse input gradient: `dx[col_k,:] = sum over entries k of w_k * dy[row_k,:]`. `dx` is overwritten. */
+  spmmInputGrad(w: CsrMatrix, dy: Float32Array, batch: number, dx: Float32Array): Float32Array;
+  /** Gradient at the existing connections only: `dw[k] = dot(dy[row_k,:], x[col_k,:])`; length nnz. */
+  spmmWeightGrad(w: CsrMatrix, dy: Float32Array, x: Float32Array, batch: number, dw: Float32Array): Float32Array;
+
+  /** Dense forward with row-major `w` (nOut x nIn). */
+  denseForward(
+    w: Float32Array, nIn: number, nOut: number, x: Float32Array, batch: number, bias: Float32Array | null, y: Float32Array,
+  ): Float32Array;
+  /** Dense input gradient `dx = W^T dy`. */
+  denseInputGrad(w: Float32Array, nIn: number, nOut: number, dy: Float32Array, batch: number, dx: Float32Array): Float32Array;
+  /** Dense weight gradient `dw[j,i] = dot(dy[j,:], x[i,:])`. */
+  denseWeightGrad(nIn: number, nOut: number, dy: Float32Array, x: Float32Array, batch: number, dw: Float32Array): Float32Array;
+  /** Bias gradient: `db[j] = sum_b dy[j,b]`. */
+  biasGrad(dy: Float32Array, n: number, batch: number, db: Float32Array): Float32Array;
+
+  /** Element-wise activation `y = f(x)`; `alpha` is the negative slope of `leaky-relu`. */
+  unaryForward(op: UnaryOp, x: Float32Array, alpha: number, y: Float32Array): Float32Array;
+  /** `dx = f'(x) * dy`, given the forward input `x` and output `y`. */
+  unaryBackward(op: UnaryOp, x: Float32Array, y: Float32Array, dy: Float32Array, alpha: number, dx: Float32Array): Float32Array;
+  /** SReLU forward for `n` neurons x `batch`. */
+  sreluForward(x: Float32Array, n: number, batch: number, p: SReluParams, y: Float32Array): Float32Array;
+  /** SReLU backward: writes `dx`, ACCUMULATES into the parameter gradients `dp`. */
+  sreluBackward(x: Float32Array, n: number, batch: number, p: SReluParams, dy: Float32Array, dx: Float32Array, dp: SReluParams): Float32Array;
+  /** Softmax over the `n` features of each sample. */
+  softmaxForward(x: Float32Array, n: number, batch: number, y: Float32Array): Float32Array;
+  /** Softmax backward given its output `y`: `dx = y * (dy - sum(dy * y))` per sample. */
+  softmaxBackward(y: Float32Array, dy: Float32Array, n: number, batch: number, dx: Float32Array): Float32Array;
+  /** Inverted dropout: `y = x * mask * scale` (mask of 0/1 bytes). */
+  dropoutForward(x: Float32Array, mask: Uint8Array, scale: number, y: Float32Array): Float32Array;
+
+  /**
+   * Softmax cross-entropy on logits (n classes x batch). Writes the gradient of the MEAN loss w.r.t. the
+   * logits into `grad` and returns the SUM of per-sample losses. Also writes predicted classes to `pred`.
+   */
+  softmaxCrossEntropy(logits: Float32Array, labels: Int32Array, n: number, batch: number, grad: Float32Array, pred: Int32Array): number;
+  /**
+   * Mean squared error against one-hot labels (n x batch): loss per sample is `sum_f (y - t)^2 / n`.
+   * Writes the gradient of the mean loss to `grad`, returns the sum of per-sample losses; `pred` = argmax.
+   */
+  mseOneHot(output: Float32Array, labels: Int32Array, n: number, batch: number, grad: Float32Array, pred: Int32Array): number;
+
+  /** One SGD step in place over a parameter array and its velocity (Keras/PyTorch-style momentum). */
+  sgdStep(param: Float32Array, grad: Float32Array, velocity: Float32Array, h: SgdHyper): void;
+  /** One Adam step in place (Kingma and Ba 2015, with bias correction; L2 weight decay added to the gradient). */
+  adamStep(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, h: AdamHyper): void;
+}

@@ -1,0 +1,38 @@
+/**
+ * The CPU reference backend: readable loops over typed arrays, always available. Every other backend is
+ * checked against it.
+ *
+ * @packageDocumentation
+ */
+import type { Backend } from '../backend';
+import { sreluBackward, sreluForward, softmaxBackward, softmaxForward, unaryBackward, unaryForward, dropoutForward } from './activation';
+import { biasGrad, denseForward, denseInputGrad, denseWeightGrad } from './dense';
+import { mseOneHot, softmaxCrossEntropy } from './loss';
+import { adamStep, sgdStep } from './optim';
+import { spmmForward, spmmInputGrad, spmmWeightGrad } from './sparse';
+
+/** Creates the CPU reference backend. */
+export function cpuBackend(): Backend {
+  return {
+    name: 'cpu',
+    mode: 'reference',
+    spmmForward,
+    spmmInputGrad,
+    spmmWeightGrad,
+    denseForward,
+    denseInputGrad,
+    denseWeightGrad,
+    biasGrad,
+    unaryForward,
+    unaryBackward,
+    sreluForward,
+    sreluBackward,
+    softmaxForward,
+    softmaxBackward,
+    dropoutForward,
+    softmaxCrossEntropy,
+    mseOneHot,
+    sgdStep,
+    adamStep,
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * The data-set abstraction every loader produces and the trainer consumes.
+ *
+ * Storage is sample-major (one contiguous row of `nFeatures` per sample), which is how files are read.
+ * The kernels want batches feature-major (one contiguous run of `batch` values per feature), so
+ * {@link Dataset.gather} transposes while it copies: `x[f * count + b] = feature f of sample indices[start + b]`.
+ *
+ * @packageDocumentation
+ */
+import { checkInt, checkLength, firstNonFinite } from '../core/assert';
+import { DataError, InvalidArgumentError } from '../core/errors';
+
+/** A labelled classification data set. */
+export interface Dataset {
+  /** A short name for logs and manifests, e.g. `"mnist"` or `"fashion-mnist/train"`. */
+  readonly name: string;
+  /** Number of samples. */
+  readonly nSamples: number;
+  /** Number of input features per sample. */
+  readonly nFeatures: number;
+  /** Number of classes; labels are integers in [0, nClasses). */
+  readonly nClasses: number;
+  /** Optional spatial shape of one sample, e.g. `[28, 28]` (used by plots); its product is nFeatures. */
+  readonly sampleShape?: readonly number[];
+  /** The class label of every sample. */
+  readonly labels: Int32Array;
+  /**
+   * Copies samples `indices[start .. start + count)` into a feature-major batch.
+   * @param x - output of length `nFeatures * count`: `x[f * count + b]`.
+   * @param y - output labels of length `count`.
+   */
+  gather(indices: Int32Array, start: number, count: number, x: Float32Array, y: Int32Array): void;
+}
+
+/** A data set held in memory as a dense sample-major Float32Array. */
+export class DenseDataset implements Dataset {
+  readonly nSamples: number;
+
+  /**
+   * @param features - `nSamples * nFeatures` values, sample-major; must be finite.
+   * @param labels - `nSamples` integers in [0, nClasses).
+   * @throws {@link DataError} on a size mismatch, a non-finite feature or a label out of range.
+   */
+  constructor(
+    readonly name: string,
+    readonly features: Float32Array,
+    readonly labels: Int32Array,
+    readonly nFeatures: number,
+    readonly nClasses: number,
+    readonly sampleShape?: readonly number[],
+  ) {
+    checkInt(nFeatures, `${name}: nFeatures`, 1);
+    checkInt(nClasses, `${name}: nClasses`, 1);
+    this.nSamples = labels.length;
+    if (features.length !== this.nSamples * nFeatures) {
+      throw new DataError(
+        `${name}: features has ${features.length} values, expected nSamples * nFeatures = ${this.nSamples} * ${nFeatures}`,
+      );
+    }
+    const bad = firstNonFinite(features);
+    if (bad >= 0) {
+      throw new DataError(
+        `${name}: feature ${bad % nFeatures} of sample ${Math.floor(bad / nFeatures)} is ${features[bad]}; features must be finite`,
+      );
+    }
+    for (let s = 0; s < labels.length; s++) {
+      const l = labels[s]!;
+      if (l < 0 || l >= nClasses) throw new DataError(`${name}: label of sample ${s} is ${l}, expected an integer in [0, ${nClasses})`);
+    }
+    if (sampleShape && sampleShape.reduce((a, b) => a * b, 1) !== nFeatures) {
+      throw new DataError(`${name}: sampleShape [${sampleShape.join(', ')}] does not multiply to nFeatures = ${nFeatures}`);
+    }
+  }
+
+  gather(indices: Int32Array, start: number, count: number, x: Float32Array, y: Int32Array): void {
+    const nF = this.nFeatures;
+    checkLength(x.length, nF * count, `${this.name}: batch input`, `nFeatures * count = ${nF} * ${count}`);
+    checkLength(y.length, count, `${this.name}: batch labels`);
+    if (start < 0 || start + count > indices.length) {
+      throw new InvalidArgumentError(`${this.name}: batch [${start}, ${start + count}) is outside the ${indices.length} indices`);
+    }
+    const src = this.features;
+    for (let b = 0; b < count; b++) {
+      const s = indices[start + b]!;
+      y[b] = this.labels[s]!;
+      const row = s * nF;
+      for (let f = 0; f < nF; f++) x[f * count + b] = src[row + f]!;
+    }
+  }
+
+  /** The subset of samples at `indices`, as a new in-memory data set. */
+  subset(indices: Int32Array, name = this.name): DenseDataset {
+    const nF = this.nFeatures;
+    const f = new Float32Array(indices.length * nF);
+    const l = new Int32Array(indices.length);
+    indices.forEach((s, at) => {
+      f.set(this.features.subarray(s * nF, (s + 1) * nF), at * nF);
+      l[at] = this.labels[s]!;
+    });
+    return new DenseDataset(name, f, l, nF, this.nClasses, this.sampleShape);
+  }
+}

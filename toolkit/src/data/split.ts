@@ -1,0 +1,67 @@
+/**
+ * Seeded train/test splits of an in-memory data set.
+ *
+ * @packageDocumentation
+ */
+import { checkFinite, checkInt } from '../core/assert';
+import { InvalidArgumentError } from '../core/errors';
+import { rngFor } from '../core/rng';
+import { DenseDataset } from './dataset';
+
+/** How large the test part is: an absolute count, or a fraction of the samples (rounded to nearest). */
+export type TestPart = { readonly testSize: number } | { readonly testFraction: number };
+
+/** The two parts of a split. */
+export interface TrainTest {
+  readonly train: DenseDataset;
+  readonly test: DenseDataset;
+}
+
+/**
+ * Splits `ds` into a test part and a train part by a seeded permutation (not stratified).
+ *
+ * The permutation comes from `rngFor(seed, 'split')`; its first `testSize` entries form the test part, the
+ * rest the train part, each kept in permutation order. Both parts are copies named `<name>/train` and
+ * `<name>/test`. Both parts must be non-empty.
+ *
+ * @param part - `{ testSize }` (an integer in [1, nSamples - 1]) or `{ testFraction }` (in (0, 1); the size
+ *   is `round(testFraction * nSamples)`, which must also land in [1, nSamples - 1]).
+ * @param seed - the run's seed; the same seed always gives the same split.
+ * @throws {@link InvalidArgumentError} when the requested size leaves either part empty.
+ * @example
+ * const { train, test } = trainTestSplit(ds, { testFraction: 0.2 }, 0);
+ */
+export function trainTestSplit(ds: DenseDataset, part: TestPart, seed: number): TrainTest {
+  checkFinite(seed, 'seed');
+  const n = ds.nSamples;
+  let testSize: number;
+  if ('testSize' in part) {
+    testSize = part.testSize;
+  } else {
+    const f = part.testFraction;
+    if (!(f > 0 && f < 1)) throw new InvalidArgumentError(`testFraction must be in (0, 1), got ${f}`);
+    testSize = Math.round(f * n);
+  }
+  checkInt(testSize, `test size for ${ds.name} (${n} samples; both parts must be non-empty)`, 1, n - 1);
+  return splitByOrder(ds, rngFor(seed, 'split').permutation(n), testSize);
+}
+
+/**
+ * Splits `ds` along `order`: `order[0 .. testSize)` is the test part, the next `trainLimit` entries (all the
+ * rest by default) the train part. Shared by {@link trainTestSplit} and the loaders that split with their own
+ * random stream.
+ *
+ * @internal
+ */
+export function splitByOrder(
+  ds: DenseDataset,
+  order: Int32Array,
+  testSize: number,
+  trainLimit = Number.MAX_SAFE_INTEGER,
+): TrainTest {
+  const trainEnd = Math.min(order.length, testSize + trainLimit);
+  return {
+    train: ds.subset(order.subarray(testSize, trainEnd), `${ds.name}/train`),
+    test: ds.subset(order.subarray(0, testSize), `${ds.name}/test`),
+  };
+}

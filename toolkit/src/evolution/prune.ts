@@ -1,0 +1,90 @@
+/**
+ * Prune rules: which connections go. Ties are broken deterministically (lower entry index first).
+ *
+ * @packageDocumentation
+ */
+import type { Rng } from '../core/rng';
+import { sampleSortedDistinct } from '../sparse/sampling';
+import type { CsrMatrix } from '../sparse/csr';
+import type { Prune } from './types';
+
+/**
+ * The `count` candidates with the smallest `key`, ties going to the lower index, returned in ascending
+ * index order. `candidates` must be sorted ascending. O(n log n) with a native numeric sort of the keys.
+ */
+export function smallestByKey(candidates: Int32Array, key: (k: number) => number, count: number): Int32Array {
+  if (count <= 0) return new Int32Array(0);
+  if (count >= candidates.length) return candidates.slice();
+  const keys = new Float64Array(candidates.length);
+  for (let a = 0; a < candidates.length; a++) keys[a] = key(candidates[a]!);
+  const threshold = keys.slice().sort()[count - 1]!;
+  let below = 0;
+  for (let a = 0; a < keys.length; a++) if (keys[a]! < threshold) below++;
+  let ties = count - below;
+  const out = new Int32Array(count);
+  let at = 0;
+  for (let a = 0; a < keys.length; a++) {
+    const v = keys[a]!;
+    if (v < threshold || (v === threshold && ties-- > 0)) out[at++] = candidates[a]!;
+  }
+  return out;
+}
+
+function allIndices(n: number): Int32Array {
+  const a = new Int32Array(n);
+  for (let i = 0; i < n; i++) a[i] = i;
+  return a;
+}
+
+/**
+ * SET's rule (Mocanu et al. 2018): remove `floor(zeta * P)` of the smallest non-negative weights and
+ * `floor(zeta * N)` of the largest (closest to zero) negative weights, where P and N count the
+ * non-negative and negative weights. Each sign is counted separately, so both tails stay balanced.
+ */
+export function signedMagnitude(): Prune {
+  return {
+    name: 'signed-magnitude',
+    config: {},
+    select(w: CsrMatrix, zeta: number): Int32Array {
+      const v = w.values;
+      let nNeg = 0;
+      for (let k = 0; k < v.length; k++) if (v[k]! < 0) nNeg++;
+      const pos = new Int32Array(v.length - nNeg);
+      const neg = new Int32Array(nNeg);
+      for (let k = 0, p = 0, q = 0; k < v.length; k++) {
+        if (v[k]! < 0) neg[q++] = k;
+        else pos[p++] = k;
+      }
+      const a = smallestByKey(pos, (k) => v[k]!, Math.floor(zeta * pos.length));
+      const b = smallestByKey(neg, (k) => -v[k]!, Math.floor(zeta * neg.length));
+      const out = new Int32Array(a.length + b.length);
+      out.set(a);
+      out.set(b, a.length);
+      return out.sort();
+    },
+  };
+}
+
+/** Remove the `floor(zeta * nnz)` weights of smallest |w| (plain magnitude pruning). */
+export function magnitude(): Prune {
+  return {
+    name: 'magnitude',
+    config: {},
+    select(w: CsrMatrix, zeta: number): Int32Array {
+      const v = w.values;
+      return smallestByKey(allIndices(v.length), (k) => Math.abs(v[k]!), Math.floor(zeta * v.length));
+    },
+  };
+}
+
+/** Remove `floor(zeta * nnz)` connections chosen uniformly at random (the SET paper's ablation). */
+export function randomPrune(): Prune {
+  return {
+    name: 'random',
+    config: {},
+    select(w: CsrMatrix, zeta: number, rng: Rng): Int32Array {
+      const picks = sampleSortedDistinct(w.nnz, Math.floor(zeta * w.nnz), rng);
+      return Int32Array.from(picks);
+    },
+  };
+}

@@ -1,0 +1,99 @@
+/**
+ * A truly sparse linear layer: weights in CSR (one row per output neuron), a dense bias. No dense weight
+ * matrix or mask exists at any point; memory and work are proportional to the number of connections.
+ *
+ * @packageDocumentation
+ */
+import type { Backend } from '../backend/backend';
+import { checkLength } from '../core/assert';
+import { ShapeError } from '../core/errors';
+import type { CsrMatrix } from '../sparse/csr';
+import { Buffer, type ForwardContext, type Layer, type LayerSummary, type Param } from './layer';
+
+/** A sparse linear layer `y = W x + b` with `W` in CSR. */
+export class SparseLinear implements Layer {
+  readonly kind = 'sparse-linear';
+  readonly nIn: number;
+  readonly nOut: number;
+  /** The weight parameter: one value per connection, aligned with `weights.colIdx`. */
+  readonly weight: Param;
+  /** The bias parameter, one per output neuron. */
+  readonly bias: Param;
+  /** Whether evolution policies may change this layer's topology (dense-by-construction layers say no). */
+  evolvable: boolean;
+  private w: CsrMatrix;
+  private backend!: Backend;
+  private input: Float32Array = new Float32Array(0);
+  private readonly out = new Buffer();
+  private readonly dIn = new Buffer();
+
+  /**
+   * @param weights - the topology and initial values (rows = nOut, cols = nIn); the layer takes ownership.
+   * @param name - prefix of the parameter names, e.g. `"layers.0"`.
+   */
+  constructor(weights: CsrMatrix, name: string, bias?: Float32Array) {
+    this.nIn = weights.cols;
+    this.nOut = weights.rows;
+    this.w = weights;
+    this.evolvable = weights.nnz < weights.rows * weights.cols;
+    this.weight = { name: `${name}.weight`, values: weights.values, grad: new Float32Array(weights.nnz), decay: true };
+    const b = bias ?? new Float32Array(this.nOut);
+    checkLength(b.length, this.nOut, `${name}.bias`);
+    this.bias = { name: `${name}.bias`, values: b, grad: new Float32Array(this.nOut), decay: false };
+  }
+
+  /** The current topology and weights (values are shared with {@link SparseLinear.weight}). */
+  get weights(): CsrMatrix {
+    return this.w;
+  }
+
+  /** Number of connections. */
+  get connections(): number {
+    return this.w.nnz;
+  }
+
+  /**
+   * Replaces the topology (after evolution). The new matrix's values become the weight parameter's
+   * values; its gradient is reset. Optimizer state must be remapped by the caller.
+   * @throws {@link ShapeError} if the new matrix has a different shape.
+   */
+  setWeights(weights: CsrMatrix): void {
+    if (weights.rows !== this.nOut || weights.cols !== this.nIn) {
+      throw new ShapeError(`new topology is ${weights.rows} x ${weights.cols}, layer is ${this.nOut} x ${this.nIn}`);
+    }
+    this.w = weights;
+    this.weight.values = weights.values;
+    this.weight.grad = new Float32Array(weights.nnz);
+  }
+
+  setBackend(backend: Backend): void {
+    this.backend = backend;
+  }
+
+  forward(x: Float32Array, batch: number, _ctx: ForwardContext): Float32Array {
+    checkLength(x.length, this.nIn * batch, 'sparse layer input', `nIn * batch = ${this.nIn} * ${batch}`);
+    this.input = x;
+    return this.backend.spmmForward(this.w, x, batch, this.bias.values, this.out.view(this.nOut * batch));
+  }
+
+  backward(dy: Float32Array, batch: number, needInput: boolean): Float32Array | null {
+    this.backend.spmmWeightGrad(this.w, dy, this.input, batch, this.weight.grad);
+    this.backend.biasGrad(dy, this.nOut, batch, this.bias.grad);
+    if (!needInput) return null;
+    return this.backend.spmmInputGrad(this.w, dy, batch, this.dIn.view(this.nIn * batch));
+  }
+
+  params(): Param[] {
+    return [this.weight, this.bias];
+  }
+
+  summary(): LayerSummary {
+    return {
+      kind: this.kind,
+      nIn: this.nIn,
+      nOut: this.nOut,
+      parameters: this.w.nnz + this.nOut,
+      detail: { connections: this.w.nnz, density: Number(this.w.density.toPrecision(4)), evolvable: String(this.evolvable) },
+    };
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * Optimizers. State lives per parameter entry (for a sparse layer: per connection), so when evolution
+ * changes a topology, {@link Optimizer.remap} keeps the state of surviving connections and starts new
+ * connections at zero, exactly at the grown positions.
+ *
+ * @packageDocumentation
+ */
+import type { Backend } from '../backend/backend';
+import { assert } from '../core/assert';
+import { ConfigError, UnknownNameError } from '../core/errors';
+import type { Param } from '../nn/layer';
+
+/** SGD with momentum, optional Nesterov, L2 weight decay. Defaults: the SET paper (0.01, 0.9, 0.0002). */
+export interface SgdSpec {
+  readonly name: 'sgd';
+  readonly lr?: number;
+  readonly momentum?: number;
+  readonly weightDecay?: number;
+  readonly nesterov?: boolean;
+}
+
+/** Adam. Defaults: lr 0.001, beta1 0.9, beta2 0.999, epsilon 1e-8, weightDecay 0. */
+export interface AdamSpec {
+  readonly name: 'adam';
+  readonly lr?: number;
+  readonly beta1?: number;
+  readonly beta2?: number;
+  readonly epsilon?: number;
+  readonly weightDecay?: number;
+}
+
+/** An optimizer description (plain JSON). */
+export type OptimizerSpec = SgdSpec | AdamSpec;
+
+/** Names of the optimizers. */
+export const OPTIMIZERS = ['sgd', 'adam'] as const;
+
+/** A stateful optimizer over a set of parameters. */
+export interface Optimizer {
+  /** The spec with every default filled in. */
+  readonly spec: Required<SgdSpec> | Required<AdamSpec>;
+  /** Updates every parameter in place from its gradient. */
+  step(params: readonly Param[], backend: Backend): void;
+  /**
+   * Re-indexes the state of `param` after a topology change: `map[newIndex]` is the old index whose
+   * state the new entry inherits, or -1 for a new entry (state zero).
+   */
+  remap(param: Param, map: Int32Array): void;
+  /** The state arrays of `param` (velocity for SGD; m and v for Adam), created at zero when absent. */
+  stateOf(param: Param): Float32Array[];
+  /** Number of steps taken. */
+  readonly steps: number;
+}
+
+function positive(v: number, what: string): number {
+  if (!(Number.isFinite(v) && v > 0)) throw new ConfigError(`optimizer.${what} must be a positive finite number, got ${v}`);
+  return v;
+}
+function unit(v: number, what: string): number {
+  if (!(Number.isFinite(v) && v >= 0 && v < 1)) throw new ConfigError(`optimizer.${what} must be in [0, 1), got ${v}`);
+  return v;
+}
+function nonNegative(v: number, what: string): number {
+  if (!(Number.isFinite(v) && v >= 0)) throw new ConfigError(`optimizer.${what} must be a finite number >= 0, got ${v}`);
+  return v;
+}
+
+class StatefulOptimizer implements Optimizer {
+  private readonly state = new Map<Param, Float32Array[]>();
+  steps = 0;
+  constructor(
+    readonly spec: Required<SgdSpec> | Required<AdamSpec>,
+    private readonly slots: number,
+  ) {}
+
+  stateOf(param: Param): Float32Array[] {
+    let s = this.state.get(param);
+    if (!s || s[0]!.length !== param.values.length) {
+      assert(!s, () => `optimizer state of ${param.name} has ${s![0]!.length} entries but the parameter has ${param.values.length}; remap was not called`);
+      s = Array.from({ length: this.slots }, () => new Float32Array(param.values.length));
+      this.state.set(param, s);
+    }
+    return s;
+  }
+
+  remap(param: Param, map: Int32Array): void {
+    const old = this.state.get(param);
+    if (!old) return;
+    this.state.set(
+      param,
+      old.map((arr) => {
+        const next = new Float32Array(map.length);
+        for (let k = 0; k < map.length; k++) {
+          const o = map[k]!;
+          if (o >= 0) next[k] = arr[o]!;
+        }
+        return next;
+      }),
+    );
+  }
+
+  step(params: readonly Param[], backend: Backend): void {
+    this.steps++;
+    for (const p of params) {
+      const s = this.stateOf(p);
+      if (this.spec.name === 'sgd') {
+        const { lr, momentum, nesterov } = this.spec;
+        backend.sgdStep(p.values, p.grad, s[0]!, { lr, momentum, nesterov, weightDecay: p.decay ? this.spec.weightDecay : 0 });
+      } else {
+        const { lr, beta1, beta2, epsilon } = this.spec;
+        backend.adamStep(p.values, p.grad, s[0]!, s[1]!, {
+          lr, beta1, beta2, epsilon, weightDecay: p.decay ? this.spec.weightDecay : 0, step: this.steps,
+        });
+      }
+    }
+  }
+}
+
+/**
+ * Builds an optimizer from its description, filling defaults and validating every value.
+ * @throws {@link UnknownNameError} for an unknown name; {@link ConfigError} for a bad value.
+ * @example createOptimizer({ name: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 0.0002 })
+ */
+export function createOptimizer(spec: OptimizerSpec): Optimizer {
+  switch (spec?.name) {
+    case 'sgd': {
+      const full: Required<SgdSpec> = {
+        name: 'sgd',
+        lr: positive(spec.lr ?? 0.01, 'lr'),
+        momentum: unit(spec.momentum ?? 0.9, 'momentum'),
+        weightDecay: nonNegative(spec.weightDecay ?? 0.0002, 'weightDecay'),
+        nesterov: spec.nesterov ?? false,
+      };
+      return new StatefulOptimizer(full, 1);
+    }
+    case 'adam': {
+      const full: Required<AdamSpec> = {
+        name: 'adam',
+        lr: positive(spec.lr ?? 0.001, 'lr'),
+        beta1: unit(spec.beta1 ?? 0.9, 'beta1'),
+        beta2: unit(spec.beta2 ?? 0.999, 'beta2'),
+        epsilon: positive(spec.epsilon ?? 1e-8, 'epsilon'),
+        weightDecay: nonNegative(spec.weightDecay ?? 0, 'weightDecay'),
+      };
+      return new StatefulOptimizer(full, 2);
+    }
+    default:
+      throw new UnknownNameError('optimizer', String((spec as { name?: unknown })?.name), OPTIMIZERS);
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * What training reports: per-epoch logs, per-batch logs, and the record of every evolution event.
+ *
+ * @packageDocumentation
+ */
+import type { EvolutionReport } from '../evolution/types';
+
+/** Metrics of one finished epoch. Losses are means over samples; accuracies are fractions in [0, 1]. */
+export interface EpochLogs {
+  /** 0-based epoch index. */
+  readonly epoch: number;
+  /** Mean training loss over the epoch (with dropout active, as it was optimised). */
+  readonly loss: number;
+  /** Training accuracy over the epoch (with dropout active). */
+  readonly accuracy: number;
+  /** Loss and accuracy on the validation data, when given. */
+  readonly valLoss?: number;
+  readonly valAccuracy?: number;
+  /** Connections of every linear layer at the end of the epoch (after evolution). */
+  readonly connections: readonly number[];
+  /** Wall-clock seconds of the epoch (training, validation and evolution). */
+  readonly seconds: number;
+  /** Seconds spent in evolution during the epoch. */
+  readonly evolutionSeconds: number;
+  /** Number of layer evolution events during the epoch. */
+  readonly evolutionEvents: number;
+}
+
+/** Metrics of one training batch. */
+export interface BatchLogs {
+  readonly epoch: number;
+  /** 0-based batch index within the epoch. */
+  readonly batch: number;
+  /** Batches per epoch. */
+  readonly batches: number;
+  /** Global step (1-based, after this batch's update). */
+  readonly step: number;
+  readonly loss: number;
+  readonly accuracy: number;
+  readonly size: number;
+}
+
+/** The result of `fit`. */
+export class History {
+  /** One entry per finished epoch. */
+  readonly epochs: EpochLogs[] = [];
+  /** Every layer evolution, in order. */
+  readonly evolution: EvolutionReport[] = [];
+
+  /** The last finished epoch, if any. */
+  get last(): EpochLogs | undefined {
+    return this.epochs[this.epochs.length - 1];
+  }
+
+  /** Values of one metric across epochs, e.g. `history.series('valAccuracy')`. */
+  series(key: 'loss' | 'accuracy' | 'valLoss' | 'valAccuracy' | 'seconds'): number[] {
+    return this.epochs.map((e) => e[key] ?? NaN);
+  }
+}
+
+/**
+ * Hooks called during `fit`, in the manner of TensorFlow.js. Each may return a promise, which is awaited.
+ * Callbacks must not modify the model.
+ */
+export interface Callbacks {
+  onTrainBegin?(info: { epochs: number; batchesPerEpoch: number; samples: number }): void | Promise<void>;
+  onEpochBegin?(epoch: number): void | Promise<void>;
+  onBatchEnd?(logs: BatchLogs): void | Promise<void>;
+  onEvolve?(report: EvolutionReport): void | Promise<void>;
+  onEpochEnd?(logs: EpochLogs): void | Promise<void>;
+  onTrainEnd?(history: History): void | Promise<void>;
+}

@@ -1,0 +1,343 @@
+/**
+ * The model a researcher trains: a network plus its optimizer, loss and evolution policy, with
+ * `compile` / `fit` / `evaluate` / `predict` in the manner of TensorFlow.js.
+ *
+ * @packageDocumentation
+ */
+import type { Backend } from '../backend/backend';
+import { getBackend } from '../backend/registry';
+import { check, checkInt, firstNonFinite } from '../core/assert';
+import { ConfigError, NumericalError, ShapeError, UnknownNameError } from '../core/errors';
+import { batchOrder } from '../data/batches';
+import type { Dataset } from '../data/dataset';
+import { policyFrom, type PolicyDescription } from '../evolution/registry';
+import type { EvolutionContext, Policy } from '../evolution/types';
+import type { ForwardContext } from '../nn/layer';
+import { mlpNetwork, type MlpOptions } from '../nn/mlp';
+import type { Sequential } from '../nn/sequential';
+import { createOptimizer, type Optimizer, type OptimizerSpec } from '../optim/optimizer';
+import { evolveNetwork } from './evolution-step';
+import { History, type Callbacks, type EpochLogs } from './history';
+
+/** Names of the losses. */
+export const LOSSES = ['cross-entropy', 'mse'] as const;
+/** A loss name: softmax cross-entropy on logits, or mean squared error against one-hot labels. */
+export type LossName = (typeof LOSSES)[number];
+
+/** What {@link Model.compile} takes. Defaults: the SET paper's SGD, cross-entropy, the `set` policy. */
+export interface CompileOptions {
+  readonly optimizer?: OptimizerSpec;
+  readonly loss?: LossName;
+  /** A policy preset name, a JSON description, or a built policy. Default `'set'`. */
+  readonly policy?: PolicyDescription | Policy;
+}
+
+/** What {@link Model.fit} takes. */
+export interface FitOptions {
+  /** Number of epochs (>= 1). */
+  readonly epochs: number;
+  /** Samples per batch, default 32. */
+  readonly batchSize?: number;
+  /** Evaluated after every epoch when given. */
+  readonly validationData?: Dataset;
+  readonly callbacks?: Callbacks;
+  /** Shuffle the training order every epoch (default true; the order comes from `rngFor(seed, 'shuffle', epoch)`). */
+  readonly shuffle?: boolean;
+}
+
+/** Loss and accuracy of a model on a data set. */
+export interface Evaluation {
+  readonly loss: number;
+  readonly accuracy: number;
+  readonly samples: number;
+}
+
+/** A trainable model. Create one with {@link mlp} or from a {@link Sequential} network. */
+export class Model {
+  private optimizerRef: Optimizer | null = null;
+  private policyRef: Policy | null = null;
+  private lossName: LossName = 'cross-entropy';
+  /** Global training steps taken (batches). */
+  step = 0;
+  /** Epochs completed over every `fit` call. */
+  epochsDone = 0;
+
+  /**
+   * @param network - the layers.
+   * @param seed - the seed of every random stream of training (dropout, shuffling, evolution).
+   */
+  constructor(
+    readonly network: Sequential,
+    readonly seed = 0,
+  ) {}
+
+  /** The optimizer (after {@link Model.compile}). */
+  get optimizer(): Optimizer {
+    if (!this.optimizerRef) throw new ConfigError('the model is not compiled: call model.compile({...}) before training');
+    return this.optimizerRef;
+  }
+  /** The evolution policy (after {@link Model.compile}). */
+  get policy(): Policy {
+    if (!this.policyRef) throw new ConfigError('the model is not compiled: call model.compile({...}) before training');
+    return this.policyRef;
+  }
+  /** The loss name. */
+  get loss(): LossName {
+    return this.lossName;
+  }
+  /** The backend in use. */
+  get backend(): Backend {
+    return this.network.backend;
+  }
+
+  /**
+   * Sets the optimizer, loss and evolution policy. Validates everything before changing anything.
+   * @throws {@link UnknownNameError} or {@link ConfigError}.
+   */
+  compile(options: CompileOptions = {}): this {
+    const loss = options.loss ?? 'cross-entropy';
+    if (!(LOSSES as readonly string[]).includes(loss)) throw new UnknownNameError('loss', loss, LOSSES);
+    const optimizer = createOptimizer(options.optimizer ?? { name: 'sgd' });
+    const policy = policyFrom(options.policy ?? 'set');
+    this.lossName = loss;
+    this.optimizerRef = optimizer;
+    this.policyRef = policy;
+    return this;
+  }
+
+  /** Number of connections (weights, biases excluded) over all linear layers. */
+  connectionCount(): number {
+    return this.network.connectionCount();
+  }
+
+  /** Connections of every linear layer. */
+  connectionsPerLayer(): number[] {
+    return this.network.connectionsPerLayer();
+  }
+
+  private checkData(data: Dataset, what: string): void {
+    if (data.nFeatures !== this.network.nIn) {
+      throw new ShapeError(`${what} "${data.name}" has ${data.nFeatures} features but the model expects ${this.network.nIn}`);
+    }
+    if (data.nClasses > this.network.nOut) {
+      throw new ShapeError(`${what} "${data.name}" has ${data.nClasses} classes but the model has ${this.network.nOut} outputs`);
+    }
+    if (data.nSamples < 1) throw new ShapeError(`${what} "${data.name}" has no samples`);
+  }
+
+  private lossAndGrad(out: Float32Array, y: Int32Array, batch: number, grad: Float32Array, pred: Int32Array): number {
+    const n = this.network.nOut;
+    return this.lossName === 'cross-entropy'
+      ? this.backend.softmaxCrossEntropy(out, y, n, batch, grad, pred)
+      : this.backend.mseOneHot(out, y, n, batch, grad, pred);
+  }
+
+  /** Names the first layer whose output or parameters are not finite, re-running the batch forward. */
+  private diagnose(x: Float32Array, batch: number, ctx: ForwardContext, epoch: number, batchIndex: number): NumericalError {
+    for (const p of this.network.params()) {
+      const bad = firstNonFinite(p.values);
+      if (bad >= 0) return new NumericalError(`training diverged in epoch ${epoch}, batch ${batchIndex}: parameter ${p.name}[${bad}] is ${p.values[bad]}`);
+    }
+    let h = x;
+    for (const [l, layer] of this.network.layers.entries()) {
+      h = layer.forward(h, batch, ctx);
+      const bad = firstNonFinite(h);
+      if (bad >= 0) {
+        return new NumericalError(
+          `training diverged in epoch ${epoch}, batch ${batchIndex}: the output of layer ${l} (${layer.kind}) is ${h[bad]} (try a lower learning rate)`,
+        );
+      }
+    }
+    return new NumericalError(`training diverged in epoch ${epoch}, batch ${batchIndex}: the loss is not finite (try a lower learning rate)`);
+  }
+
+  /**
+   * Trains the model. Each epoch: shuffled batches, forward, loss, backward, optimizer step (and
+   * step-triggered evolution); then validation; then epoch-triggered evolution (SET evolves after every
+   * epoch but the last).
+   *
+   * @throws {@link ShapeError} for data that does not fit the model, {@link ConfigError} for bad options,
+   *   {@link NumericalError} naming the epoch and layer when a NaN or Infinity appears.
+   * @example
+   * const history = await model.fit(train, { epochs: 10, batchSize: 128, validationData: test });
+   */
+  async fit(data: Dataset, options: FitOptions): Promise<History> {
+    const optimizer = this.optimizer;
+    const policy = this.policy;
+    checkInt(options.epochs, 'fit option epochs', 1);
+    const batchSize = options.batchSize ?? 32;
+    checkInt(batchSize, 'fit option batchSize', 1);
+    this.checkData(data, 'training data');
+    if (options.validationData) this.checkData(options.validationData, 'validation data');
+    const cb = options.callbacks ?? {};
+    const net = this.network;
+    const nIn = net.nIn, nOut = net.nOut;
+    const n = data.nSamples;
+    const batches = Math.ceil(n / batchSize);
+    const epochs = options.epochs;
+    const firstEpoch = this.epochsDone;
+    const totalSteps = (firstEpoch + epochs) * batches;
+    const x = new Float32Array(nIn * batchSize);
+    const y = new Int32Array(batchSize);
+    const grad = new Float32Array(nOut * batchSize);
+    const pred = new Int32Array(batchSize);
+    const history = new History();
+    await cb.onTrainBegin?.({ epochs, batchesPerEpoch: batches, samples: n });
+    let lastYield = Date.now();
+
+    for (let e = firstEpoch; e < firstEpoch + epochs; e++) {
+      const t0 = performance.now();
+      let evoSeconds = 0;
+      let evoEvents = 0;
+      await cb.onEpochBegin?.(e);
+      const order = batchOrder(n, e, this.seed, options.shuffle ?? true);
+      let lossSum = 0;
+      let correct = 0;
+      for (let b = 0; b < batches; b++) {
+        const start = b * batchSize;
+        const size = Math.min(batchSize, n - start);
+        const xb = size === batchSize ? x : x.subarray(0, nIn * size);
+        const yb = size === batchSize ? y : y.subarray(0, size);
+        data.gather(order, start, size, xb, yb);
+        const ctx: ForwardContext = { training: true, seed: this.seed, step: this.step };
+        const out = net.forward(xb, size, ctx);
+        const g = size === batchSize ? grad : grad.subarray(0, nOut * size);
+        const p = size === batchSize ? pred : pred.subarray(0, size);
+        const l = this.lossAndGrad(out, yb, size, g, p);
+        if (!Number.isFinite(l)) throw this.diagnose(xb, size, ctx, e, b);
+        net.backward(g, size);
+        optimizer.step(net.params(), this.backend);
+        this.step++;
+        let c = 0;
+        for (let s = 0; s < size; s++) if (p[s] === yb[s]) c++;
+        lossSum += l;
+        correct += c;
+        const stepCtx: EvolutionContext = { event: 'step', epoch: e, epochs: firstEpoch + epochs, step: this.step, totalSteps };
+        const te = performance.now();
+        const reports = evolveNetwork(net, optimizer, policy, stepCtx, this.seed);
+        if (reports.length) {
+          evoSeconds += (performance.now() - te) / 1000;
+          evoEvents += reports.length;
+          for (const r of reports) {
+            history.evolution.push(r);
+            await cb.onEvolve?.(r);
+          }
+        }
+        await cb.onBatchEnd?.({ epoch: e, batch: b, batches, step: this.step, loss: l / size, accuracy: c / size, size });
+        if (Date.now() - lastYield > 200) {
+          // Let timers, signals and notebook displays run during long epochs.
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          lastYield = Date.now();
+        }
+      }
+      const val = options.validationData ? this.evaluate(options.validationData, { batchSize: Math.max(batchSize, 256) }) : undefined;
+      const epochCtx: EvolutionContext = { event: 'epoch-end', epoch: e, epochs: firstEpoch + epochs, step: this.step, totalSteps };
+      const te = performance.now();
+      const reports = evolveNetwork(net, optimizer, policy, epochCtx, this.seed);
+      evoSeconds += (performance.now() - te) / 1000;
+      evoEvents += reports.length;
+      for (const r of reports) {
+        history.evolution.push(r);
+        await cb.onEvolve?.(r);
+      }
+      this.epochsDone = e + 1;
+      const logs: EpochLogs = {
+        epoch: e,
+        loss: lossSum / n,
+        accuracy: correct / n,
+        ...(val ? { valLoss: val.loss, valAccuracy: val.accuracy } : {}),
+        connections: net.connectionsPerLayer(),
+        seconds: (performance.now() - t0) / 1000,
+        evolutionSeconds: evoSeconds,
+        evolutionEvents: evoEvents,
+      };
+      history.epochs.push(logs);
+      await cb.onEpochEnd?.(logs);
+    }
+    await cb.onTrainEnd?.(history);
+    return history;
+  }
+
+  /**
+   * Mean loss and accuracy on `data` in inference mode (no dropout).
+   * @param options.batchSize - evaluation batch, default 256.
+   */
+  evaluate(data: Dataset, options: { batchSize?: number } = {}): Evaluation {
+    this.checkData(data, 'evaluation data');
+    const batchSize = options.batchSize ?? 256;
+    checkInt(batchSize, 'evaluate option batchSize', 1);
+    const net = this.network;
+    const n = data.nSamples;
+    const order = batchOrder(n, 0, this.seed, false);
+    const x = new Float32Array(net.nIn * batchSize);
+    const y = new Int32Array(batchSize);
+    const grad = new Float32Array(net.nOut * batchSize);
+    const pred = new Int32Array(batchSize);
+    let lossSum = 0;
+    let correct = 0;
+    for (let start = 0; start < n; start += batchSize) {
+      const size = Math.min(batchSize, n - start);
+      const xb = x.subarray(0, net.nIn * size);
+      const yb = y.subarray(0, size);
+      data.gather(order, start, size, xb, yb);
+      const out = net.forward(xb, size, { training: false, seed: this.seed, step: this.step });
+      const p = pred.subarray(0, size);
+      lossSum += this.lossAndGrad(out, yb, size, grad.subarray(0, net.nOut * size), p);
+      for (let s = 0; s < size; s++) if (p[s] === yb[s]) correct++;
+    }
+    return { loss: lossSum / n, accuracy: correct / n, samples: n };
+  }
+
+  /**
+   * Class probabilities (softmax of the outputs for cross-entropy models; the raw outputs for MSE
+   * models) and predicted classes for `samples` given sample-major (`count * nIn` values).
+   * @throws {@link ShapeError} when the length is not a multiple of the input size; an error for NaN input.
+   */
+  predict(samples: Float32Array): { classes: Int32Array; outputs: Float32Array } {
+    const nIn = this.network.nIn, nOut = this.network.nOut;
+    if (samples.length === 0 || samples.length % nIn !== 0) {
+      throw new ShapeError(`predict input has ${samples.length} values, expected a positive multiple of the model's ${nIn} inputs`);
+    }
+    const bad = firstNonFinite(samples);
+    check(bad < 0, () => `predict input value ${bad} (feature ${bad % nIn} of sample ${Math.floor(bad / nIn)}) is ${samples[bad]}; inputs must be finite`);
+    const count = samples.length / nIn;
+    const x = new Float32Array(nIn * count);
+    for (let s = 0; s < count; s++) for (let f = 0; f < nIn; f++) x[f * count + s] = samples[s * nIn + f]!;
+    const out = this.network.forward(x, count, { training: false, seed: this.seed, step: this.step });
+    const probs = this.lossName === 'cross-entropy' ? this.backend.softmaxForward(out, nOut, count, new Float32Array(nOut * count)) : out;
+    const outputs = new Float32Array(nOut * count);
+    const classes = new Int32Array(count);
+    for (let s = 0; s < count; s++) {
+      let best = 0;
+      for (let f = 0; f < nOut; f++) {
+        outputs[s * nOut + f] = probs[f * count + s]!;
+        if (probs[f * count + s]! > probs[best * count + s]!) best = f;
+      }
+      classes[s] = best;
+    }
+    return { classes, outputs };
+  }
+
+  /** One line per layer: kind, sizes, parameters, connections. */
+  summary(): string {
+    const rows = this.network.summary().map((s, i) => {
+      const d = s.detail ? ' ' + Object.entries(s.detail).map(([k, v]) => `${k}=${v}`).join(' ') : '';
+      return `${String(i).padStart(2)} ${s.kind.padEnd(14)} ${String(s.nIn).padStart(7)} -> ${String(s.nOut).padEnd(7)} params=${s.parameters}${d}`;
+    });
+    return [...rows, `connections: ${this.connectionsPerLayer().join(' + ')} = ${this.connectionCount()}`].join('\n');
+  }
+}
+
+/** Options of {@link mlp}: the network options plus the training seed (shared with the network). */
+export type MlpModelOptions = MlpOptions;
+
+/**
+ * Builds a sparse MLP model (see {@link mlpNetwork} for the options); call `compile` before `fit`.
+ * @example
+ * const model = mlp([784, 1000, 1000, 1000, 10], { sparsity: { kind: 'erdos-renyi', eps: 20 }, activation: 'all-relu', dropout: 0.3, seed: 1 });
+ * model.compile({ optimizer: { name: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 0.0002 }, policy: 'set' });
+ */
+export function mlp(sizes: readonly number[], options: MlpModelOptions = {}): Model {
+  const backend = typeof options.backend === 'object' ? options.backend : getBackend(options.backend ?? 'cpu');
+  return new Model(mlpNetwork(sizes, { ...options, backend }), options.seed ?? 0);
+}
