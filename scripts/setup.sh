@@ -79,7 +79,8 @@ fi
 
 # --- 4. toolkit build ------------------------------------------------------------------------------------
 BUILD_INFO=toolkit/dist/.tsbuildinfo
-if [ ! -f "$BUILD_INFO" ] ||
+# index.js is checked too: `tsc --noEmit -p toolkit/tsconfig.json` writes .tsbuildinfo without emitting.
+if [ ! -f "$BUILD_INFO" ] || [ ! -f toolkit/dist/index.js ] ||
    [ -n "$(find toolkit/src toolkit/tsconfig.json tsconfig.base.json -newer "$BUILD_INFO" -print -quit)" ]; then
   say "building the toolkit: tsc -p toolkit/tsconfig.json"
   node_modules/.bin/tsc -p toolkit/tsconfig.json

