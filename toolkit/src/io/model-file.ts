@@ -59,16 +59,21 @@ function decode(s: unknown, what: string, width: number): Uint8Array {
   return bytes;
 }
 
+/** `"layers.0.weight"` -> `"layers.0"`. */
+function prefix(paramName: string): string {
+  return paramName.slice(0, paramName.lastIndexOf('.'));
+}
+
 function layerRecord(layer: Layer): Rec {
   if (layer instanceof SparseLinear) {
     const w = layer.weights;
-    return { kind: 'sparse-linear', nIn: w.cols, nOut: w.rows, evolvable: layer.evolvable, rowPtr: b64(w.rowPtr), colIdx: b64(w.colIdx), values: b64(w.values), bias: b64(layer.bias.values) };
+    return { kind: 'sparse-linear', name: prefix(layer.weight.name), nIn: w.cols, nOut: w.rows, evolvable: layer.evolvable, rowPtr: b64(w.rowPtr), colIdx: b64(w.colIdx), values: b64(w.values), bias: b64(layer.bias.values) };
   }
   if (layer instanceof DenseLinear) {
-    return { kind: 'dense-linear', nIn: layer.nIn, nOut: layer.nOut, weights: b64(layer.weight.values), bias: b64(layer.bias.values) };
+    return { kind: 'dense-linear', name: prefix(layer.weight.name), nIn: layer.nIn, nOut: layer.nOut, weights: b64(layer.weight.values), bias: b64(layer.bias.values) };
   }
   if (layer instanceof UnaryActivation) return { kind: 'unary', name: layer.kind, op: layer.op, alpha: layer.alpha, n: layer.n };
-  if (layer instanceof SRelu) return { kind: 'srelu', n: layer.n, tl: b64(layer.p.tl), al: b64(layer.p.al), tr: b64(layer.p.tr), ar: b64(layer.p.ar) };
+  if (layer instanceof SRelu) return { kind: 'srelu', name: prefix(layer.params()[0]!.name), n: layer.n, tl: b64(layer.p.tl), al: b64(layer.p.al), tr: b64(layer.p.tr), ar: b64(layer.p.ar) };
   if (layer instanceof Softmax) return { kind: 'softmax', n: layer.n };
   if (layer instanceof Dropout) return { kind: 'dropout', n: layer.n, rate: layer.rate, index: layer.index };
   throw new ModelFileError(`cannot save a layer of kind "${layer.kind}"`);
@@ -93,13 +98,13 @@ function layerFrom(r: Rec, l: number): Layer {
       } catch (e) {
         throw new ModelFileError(`${what}: invalid sparse matrix: ${(e as Error).message}`);
       }
-      const layer = new SparseLinear(w, `layers.${l}`, f32(r.bias, `${what}.bias`, nOut));
+      const layer = new SparseLinear(w, String(r.name ?? `layers.${l}`), f32(r.bias, `${what}.bias`, nOut));
       layer.evolvable = r.evolvable !== false && layer.evolvable;
       return layer;
     }
     case 'dense-linear': {
       const nIn = num(r, 'nIn', what), nOut = num(r, 'nOut', what);
-      const layer = new DenseLinear(nIn, nOut, f32(r.weights, `${what}.weights`, nIn * nOut), `layers.${l}`);
+      const layer = new DenseLinear(nIn, nOut, f32(r.weights, `${what}.weights`, nIn * nOut), String(r.name ?? `layers.${l}`));
       layer.bias.values.set(f32(r.bias, `${what}.bias`, nOut));
       return layer;
     }
@@ -110,7 +115,7 @@ function layerFrom(r: Rec, l: number): Layer {
     }
     case 'srelu': {
       const n = num(r, 'n', what);
-      const layer = new SRelu(n, rngFor(0), `activations.${l}`);
+      const layer = new SRelu(n, rngFor(0), String(r.name ?? `activations.${l}`));
       for (const k of ['tl', 'al', 'tr', 'ar'] as const) layer.p[k].set(f32(r[k], `${what}.${k}`, n));
       return layer;
     }

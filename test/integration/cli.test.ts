@@ -1,0 +1,60 @@
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { readJsonLines } from '../../toolkit/src/io/files';
+
+const run = promisify(execFile);
+const root = path.resolve(__dirname, '../..');
+const bin = path.join(root, 'node_modules/.bin/synapses-ts');
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const r = await run(bin, args, { cwd: root, env: { ...process.env, CI: 'true' }, maxBuffer: 1 << 24 });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+describe('synapses-ts train (the CLI as a user runs it)', () => {
+  it('trains a short mnist-quick run and writes metrics, manifest, model and a JSON result line', async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'synapses-cli-'));
+    const r = await cli(['train', '--preset', 'mnist-quick', '--set', 'training.epochs=3', '--set', 'data.limit=3000', '--seed', '3', '--out', out, '--json']);
+    expect(r.stderr).toContain('epoch 3/3');
+    expect(r.code).toBe(0);
+    const last = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    expect(last.epochs).toBe(3);
+    expect(last.testAccuracy).toBeGreaterThan(0.8);
+    expect(last.seconds).toBeGreaterThan(0);
+    expect(last.connections).toBe(last.connectionsPerLayer.reduce((a: number, b: number) => a + b, 0));
+    const metrics = readJsonLines<{ epoch: number; testAccuracy: number; connections: number[] }>(path.join(out, 'metrics.jsonl'));
+    expect(metrics.map((m) => m.epoch)).toEqual([0, 1, 2]);
+    expect(metrics[2]!.connections).toEqual(last.connectionsPerLayer);
+    const manifest = JSON.parse(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8'));
+    expect(manifest.status).toBe('finished');
+    expect(manifest.seed).toBe(3);
+    expect(manifest.config.training.epochs).toBe(3);
+    expect(manifest.config.policy.prune.name).toBe('signed-magnitude');
+    expect(manifest.backend.name).toBe('cpu');
+    expect(fs.existsSync(path.join(out, 'model.json'))).toBe(true);
+  }, 120_000);
+
+  it.each([
+    [['train', '--preset', 'nope'], /unknown preset "nope"; known presets are: mnist-quick/],
+    [['train', '--preset', 'mnist-quick', '--set', 'training.epochz=2'], /training: Unrecognized key.*epochz/],
+    [['train', '--preset', 'mnist-quick', '--set', 'model.dropout=1.5'], /model\.dropout/],
+    [['train', '--preset', 'mnist-quick', '--set', 'policy=sett'], /unknown policy "sett"; known policys are: set/],
+    [['train', '--preset', 'mnist-quick', '--set', 'policy.zeta=1.2'], /fraction\.zeta must be in \[0, 1\)/],
+    [['train', '--config', '/nonexistent/config.json'], /cannot read config file \/nonexistent\/config.json: ENOENT/],
+    [['train', '--set', 'data={"name":"idx","dir":"/nonexistent-idx"}'], /nonexistent-idx/],
+    [['train', '--seed', '-1'], /--seed must be a non-negative integer/],
+  ])('rejects bad input %j with a clear message and exit code 2', async (args, message) => {
+    const r = await cli(args as string[]);
+    expect(r.stderr).toMatch(message as RegExp);
+    expect(r.code).toBe(2);
+  }, 60_000);
+});
