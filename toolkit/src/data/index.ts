@@ -16,3 +16,4 @@ export {
 export { syntheticClassification, type SyntheticOptions } from './synthetic';
 export { trainTestSplit, type TestPart, type TrainTest } from './split';
 export { batchOrder, batchSpans } from './batches';
+export { standardize, featureStats, applyStandardization, type FeatureStats } from './standardize';

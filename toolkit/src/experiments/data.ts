@@ -9,6 +9,7 @@ import { loadIdxDataset } from '../data/idx';
 import { loadMnist } from '../data/mnist';
 import { trainTestSplit } from '../data/split';
 import { syntheticClassification } from '../data/synthetic';
+import { standardize } from '../data/standardize';
 import type { RunConfig } from './config';
 
 /** The train and test sets of a run. */
@@ -19,6 +20,13 @@ export interface RunData {
 
 /** Loads (or generates) the data of `config.data`; seeded splits use `seed`. */
 export function loadRunData(data: RunConfig['data'], seed: number): RunData {
+  const raw = loadRaw(data, seed);
+  if (!data.standardize) return raw;
+  const { train, test } = standardize(raw);
+  return { train, test };
+}
+
+function loadRaw(data: RunConfig['data'], seed: number): RunData {
   switch (data.name) {
     case 'mnist':
       return loadMnist({ testSize: data.testSize, seed, ...(data.limit !== undefined ? { limit: data.limit } : {}) });
