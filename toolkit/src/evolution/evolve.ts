@@ -1,14 +1,16 @@
 /**
- * Evolving one layer: a pure function from the old layer to the new one plus a report.
+ * Evolving one layer: pure functions from the old layer to the new one plus a report. The two phases
+ * ({@link pruneLayer}, {@link regrowLayer}) are exposed separately so that cross-layer redistribution
+ * can pool what several layers pruned before anything regrows; {@link evolveLayer} runs both.
  *
  * @packageDocumentation
  */
 import { assert } from '../core/assert';
 import type { Rng } from '../core/rng';
 import { CsrMatrix } from '../sparse/csr';
-import type { EvolutionContext, EvolutionReport, Policy } from './types';
+import type { EvolutionContext, EvolutionReport, Policy, RegrowInputs } from './types';
 
-/** The result of {@link evolveLayer}. */
+/** The result of {@link evolveLayer} and {@link regrowLayer}. */
 export interface EvolvedLayer {
   /** The new topology and weights (a new matrix; the input is not modified). */
   readonly weights: CsrMatrix;
@@ -20,19 +22,26 @@ export interface EvolvedLayer {
   readonly report: EvolutionReport;
 }
 
-/**
- * Prunes and regrows one layer according to `policy` (its fraction, prune, regrow and init parts; the
- * trigger was already consulted by the caller). The number of connections never changes.
- *
- * @param layer - index of the linear layer, recorded in the report.
- * @param rng - the stream of this event, `rngFor(seed, 'evolve', event, step-or-epoch, layer)`.
- */
-export function evolveLayer(w: CsrMatrix, policy: Policy, ctx: EvolutionContext, layer: number, rng: Rng): EvolvedLayer {
-  const fraction = policy.fraction.at(ctx);
-  const removed = policy.prune.select(w, fraction, rng);
-  const { rows, cols, rowPtr, colIdx, values } = w;
+/** A layer after its prune phase. */
+export interface PrunedLayer {
+  /** The kept connections. */
+  readonly pruned: CsrMatrix;
+  /** For each kept entry, its index in the original matrix. */
+  readonly keptFrom: Int32Array;
+  /** Row-major ranks of the removed connections, sorted. */
+  readonly droppedPositions: Float64Array;
+  /** Sum of |w| over the removed connections. */
+  readonly droppedMagnitude: number;
+  /** The fraction the policy asked for. */
+  readonly fraction: number;
+}
 
-  // 1. The pruned matrix, and for each kept entry its index in `w`.
+/**
+ * Removes the entries at the sorted indices `removed` from `w`.
+ * @returns the kept matrix, where each kept entry came from, and the removed positions.
+ */
+export function removeEntries(w: CsrMatrix, removed: Int32Array, fraction = 0): PrunedLayer {
+  const { rows, cols, rowPtr, colIdx, values } = w;
   const keepNnz = w.nnz - removed.length;
   const kRowPtr = new Int32Array(rows + 1);
   const kCol = new Int32Array(keepNnz);
@@ -57,22 +66,39 @@ export function evolveLayer(w: CsrMatrix, policy: Policy, ctx: EvolutionContext,
     }
     kRowPtr[j + 1] = at;
   }
-  assert(at === keepNnz && r === removed.length, () => `prune returned unsorted or out-of-range indices (${r} of ${removed.length} matched)`);
-  const pruned = new CsrMatrix(rows, cols, kRowPtr, kCol, kVal);
+  assert(at === keepNnz && r === removed.length, () => `removed indices are unsorted, repeated or out of range (${r} of ${removed.length} matched)`);
+  return { pruned: new CsrMatrix(rows, cols, kRowPtr, kCol, kVal), keptFrom: kFrom, droppedPositions, droppedMagnitude, fraction };
+}
 
-  // 2. New positions and their initial values.
-  const grown = policy.regrow.grow(pruned, removed.length, rng, { pruned: droppedPositions });
-  assert(grown.length === removed.length, () => `regrow returned ${grown.length} positions, expected ${removed.length}`);
+/** Phase 1: the policy's fraction and prune rule applied to `w`. */
+export function pruneLayer(w: CsrMatrix, policy: Policy, ctx: EvolutionContext, rng: Rng): PrunedLayer {
+  const fraction = policy.fraction.at(ctx);
+  return removeEntries(w, policy.prune.select(w, fraction, rng), fraction);
+}
+
+/**
+ * Phase 2: grows `count` connections into the pruned layer with the policy's regrow and init rules and
+ * merges them with the kept ones (rows stay sorted).
+ * @param w - the layer before pruning (for the map and the report).
+ */
+export function regrowLayer(
+  w: CsrMatrix, p: PrunedLayer, count: number, policy: Policy, ctx: EvolutionContext, layer: number, rng: Rng,
+  inputs: Omit<RegrowInputs, 'pruned'> = {},
+): EvolvedLayer {
+  const { rows, cols } = w;
+  const { pruned, keptFrom } = p;
+  const grown = policy.regrow.grow(pruned, count, rng, { ...inputs, pruned: p.droppedPositions });
+  assert(grown.length === count, () => `regrow returned ${grown.length} positions, expected ${count}`);
   const grownValues = policy.init.fill(new Float32Array(grown.length), cols, rows, rng);
 
-  // 3. Merge kept and grown entries row by row (both sorted).
-  const nnz = w.nnz;
+  const nnz = pruned.nnz + count;
   const nRowPtr = new Int32Array(rows + 1);
   const nCol = new Int32Array(nnz);
   const nVal = new Float32Array(nnz);
   const map = new Int32Array(nnz);
+  const kRowPtr = pruned.rowPtr, kCol = pruned.colIdx, kVal = pruned.values;
   let g = 0;
-  at = 0;
+  let at = 0;
   for (let j = 0; j < rows; j++) {
     let k = kRowPtr[j]!;
     const end = kRowPtr[j + 1]!;
@@ -85,7 +111,7 @@ export function evolveLayer(w: CsrMatrix, policy: Policy, ctx: EvolutionContext,
       if (kc < gc) {
         nCol[at] = kc;
         nVal[at] = kVal[k]!;
-        map[at++] = kFrom[k++]!;
+        map[at++] = keptFrom[k++]!;
       } else {
         nCol[at] = gc;
         nVal[at] = grownValues[g++]!;
@@ -95,7 +121,7 @@ export function evolveLayer(w: CsrMatrix, policy: Policy, ctx: EvolutionContext,
     nRowPtr[j + 1] = at;
   }
   assert(at === nnz && g === grown.length, () => `merge produced ${at} entries (expected ${nnz}), used ${g} of ${grown.length} grown`);
-
+  const dropped = p.droppedPositions.length;
   return {
     weights: new CsrMatrix(rows, cols, nRowPtr, nCol, nVal),
     map,
@@ -104,13 +130,28 @@ export function evolveLayer(w: CsrMatrix, policy: Policy, ctx: EvolutionContext,
       event: ctx.event,
       epoch: ctx.epoch,
       step: ctx.step,
-      fraction,
+      fraction: p.fraction,
       connections: nnz,
-      dropped: removed.length,
+      dropped,
       grown: grown.length,
-      droppedMeanMagnitude: removed.length ? droppedMagnitude / removed.length : NaN,
+      droppedMeanMagnitude: dropped ? p.droppedMagnitude / dropped : NaN,
       grownPositions: grown,
-      droppedPositions,
+      droppedPositions: p.droppedPositions,
     },
   };
+}
+
+/**
+ * Prunes and regrows one layer according to `policy` (its fraction, prune, regrow and init parts; the
+ * trigger was already consulted by the caller). The number of connections never changes.
+ *
+ * @param layer - index of the linear layer, recorded in the report.
+ * @param rng - the stream of this event, `rngFor(seed, 'evolve', event, step-or-epoch, layer)`.
+ * @param inputs - gradient rows or usage history for regrow rules that need them.
+ */
+export function evolveLayer(
+  w: CsrMatrix, policy: Policy, ctx: EvolutionContext, layer: number, rng: Rng, inputs: Omit<RegrowInputs, 'pruned'> = {},
+): EvolvedLayer {
+  const p = pruneLayer(w, policy, ctx, rng);
+  return regrowLayer(w, p, p.droppedPositions.length, policy, ctx, layer, rng, inputs);
 }

@@ -17,9 +17,9 @@ import { ConfigError, UnknownNameError } from '../core/errors';
 import { constant, cosineDecay, linearDecay } from './fractions';
 import { heNormalInit, heUniformInit, normalInit, zeroInit } from './grow-init';
 import { magnitude, randomPrune, signedMagnitude } from './prune';
-import { uniformRandom } from './regrow';
+import { gradientRegrow, momentumRegrow, neverUsedFirst, uniformRandom } from './regrow';
 import { everyEpochs, everySteps, never, probabilistic } from './triggers';
-import type { Fraction, GrowInit, LayerSelection, Policy, Prune, Regrow, Trigger } from './types';
+import type { Fraction, GrowInit, ImportancePruning, LayerSelection, Policy, Prune, Regrow, Trigger } from './types';
 
 type Json = Record<string, unknown>;
 
@@ -41,7 +41,7 @@ function only(o: Json, part: string, keys: readonly string[]): void {
 const triggers: Record<string, (o: Json) => Trigger> = {
   'every-epochs': (o) => (only(o, 'trigger', ['k', 'skipLast']), everyEpochs(num(o, 'k', 1), (o.skipLast as boolean | undefined) ?? true)),
   'every-steps': (o) => (only(o, 'trigger', ['k', 'start', 'end']), everySteps(num(o, 'k', 100), num(o, 'start', 0), num(o, 'end', 0.75))),
-  probabilistic: (o) => (only(o, 'trigger', ['p']), probabilistic(num(o, 'p', 0.2 / 3))),
+  probabilistic: (o) => (only(o, 'trigger', ['p']), probabilistic(o.p === 'synapses' || o.p === undefined ? 'synapses' : num(o, 'p', 0))),
   never: (o) => (only(o, 'trigger', []), never()),
 };
 const fractions: Record<string, (o: Json) => Fraction> = {
@@ -56,6 +56,9 @@ const prunes: Record<string, (o: Json) => Prune> = {
 };
 const regrows: Record<string, (o: Json) => Regrow> = {
   random: (o) => (only(o, 'regrow', []), uniformRandom()),
+  'never-used-first': (o) => (only(o, 'regrow', []), neverUsedFirst()),
+  gradient: (o) => (only(o, 'regrow', []), gradientRegrow()),
+  momentum: (o) => (only(o, 'regrow', []), momentumRegrow()),
 };
 const inits: Record<string, (o: Json) => GrowInit> = {
   zero: (o) => (only(o, 'init', []), zeroInit()),
@@ -75,9 +78,9 @@ const presets: Record<string, Json> = {
     init: { name: 'normal', sigma: 0.1 },
     layers: 'all',
   },
-  /** Synapses: each forward pass, each layer evolves with probability p (0.2 / 3 for three sparse layers). */
+  /** Synapses: after each forward pass, each layer evolves with probability p = 0.2 / (sparse layers). */
   'set-probabilistic': {
-    trigger: { name: 'probabilistic', p: 0.2 / 3 },
+    trigger: { name: 'probabilistic', p: 'synapses' },
     fraction: { name: 'constant', zeta: 0.3 },
     prune: { name: 'signed-magnitude' },
     regrow: { name: 'random' },
@@ -92,6 +95,42 @@ const presets: Record<string, Json> = {
     regrow: { name: 'random' },
     init: { name: 'normal', sigma: 0.1 },
     layers: 'all',
+  },
+  /** SET with ITOP's never-used-first regrowth, tracking the ITOP rate (Liu et al. 2021). */
+  'set-itop': {
+    trigger: { name: 'every-epochs', k: 1, skipLast: true },
+    fraction: { name: 'constant', zeta: 0.3 },
+    prune: { name: 'signed-magnitude' },
+    regrow: { name: 'never-used-first' },
+    init: { name: 'normal', sigma: 0.1 },
+    layers: 'all',
+    itop: true,
+  },
+  /**
+   * RigL (Evci et al. 2020): every 100 steps until 75% of training, drop a cosine-decaying fraction
+   * (from 0.3) of the smallest |w|, regrow where the dense gradient is largest, new weights at 0.
+   */
+  rigl: {
+    trigger: { name: 'every-steps', k: 100, start: 0, end: 0.75 },
+    fraction: { name: 'cosine', zeta: 0.3, final: 0 },
+    prune: { name: 'magnitude' },
+    regrow: { name: 'gradient' },
+    init: { name: 'zero' },
+    layers: 'all',
+  },
+  /**
+   * SNFS / sparse momentum (Dettmers and Zettlemoyer 2019): after every epoch but the last, drop a
+   * cosine-decaying fraction (from 0.5) of the smallest |w|, redistribute regrowth across layers by
+   * mean momentum, regrow where the (dense-gradient) momentum is largest, new weights at 0.
+   */
+  snfs: {
+    trigger: { name: 'every-epochs', k: 1, skipLast: true },
+    fraction: { name: 'cosine', zeta: 0.5, final: 0 },
+    prune: { name: 'magnitude' },
+    regrow: { name: 'momentum' },
+    init: { name: 'zero' },
+    layers: 'all',
+    redistribution: 'momentum',
   },
   /** Static sparse (FixProb): the same Erdos-Renyi start, never evolved. */
   static: {
@@ -154,11 +193,11 @@ export function expandPolicy(desc: PolicyDescription): Json {
       const prev = base[key] as Json | undefined;
       const next = value as Json;
       base[key] = prev && next && typeof next === 'object' && (next.name === undefined || next.name === prev.name) ? { ...prev, ...next } : next;
-    } else if (key === 'layers') base.layers = value;
+    } else if (['layers', 'redistribution', 'itop', 'importance'].includes(key)) base[key] = value;
     else if (SHORTHANDS[key]) base[SHORTHANDS[key]] = { ...((base[SHORTHANDS[key]] as Json | undefined) ?? {}), [key]: value };
     else {
       throw new ConfigError(
-        `unknown policy key "${key}"; allowed: policy, name, trigger, fraction, prune, regrow, init, layers, ${Object.keys(SHORTHANDS).join(', ')}`,
+        `unknown policy key "${key}"; allowed: policy, name, trigger, fraction, prune, regrow, init, layers, redistribution, itop, importance, ${Object.keys(SHORTHANDS).join(', ')}`,
       );
     }
   }
@@ -184,7 +223,35 @@ export function policyFrom(desc: PolicyDescription | Policy): Policy {
     regrow: part(regrows, 'regrow', e.regrow),
     init: part(inits, 'init', e.init),
     layers: layersOf(e.layers),
+    redistribution: redistributionOf(e.redistribution),
+    itop: itopOf(e.itop),
+    ...(e.importance !== undefined ? { importance: importanceOf(e.importance) } : {}),
   };
+}
+
+function redistributionOf(v: unknown): 'none' | 'momentum' {
+  if (v === undefined || v === 'none' || v === 'momentum') return (v ?? 'none') as 'none' | 'momentum';
+  throw new ConfigError(`policy redistribution must be "none" or "momentum", got ${JSON.stringify(v)}`);
+}
+
+function itopOf(v: unknown): boolean {
+  if (v === undefined || typeof v === 'boolean') return v ?? false;
+  throw new ConfigError(`policy itop must be true or false, got ${JSON.stringify(v)}`);
+}
+
+function importanceOf(v: unknown): ImportancePruning {
+  const o = v as Json;
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) {
+    throw new ConfigError(`policy importance must be an object { percentile, start, every }, got ${JSON.stringify(v)}`);
+  }
+  for (const k of Object.keys(o)) if (!['percentile', 'start', 'every'].includes(k)) throw new ConfigError(`unknown key "${k}" in policy importance; allowed: percentile, start, every`);
+  const percentile = num(o, 'percentile', 0.1);
+  const start = num(o, 'start', 0);
+  const every = num(o, 'every', 1);
+  if (!(percentile > 0 && percentile < 1)) throw new ConfigError(`importance.percentile must be in (0, 1), got ${percentile}`);
+  if (!(Number.isInteger(start) && start >= 0)) throw new ConfigError(`importance.start must be an integer >= 0, got ${start}`);
+  if (!(Number.isInteger(every) && every >= 1)) throw new ConfigError(`importance.every must be an integer >= 1, got ${every}`);
+  return { percentile, start, every };
 }
 
 /** The composed-form JSON of a policy (round-trips through {@link policyFrom}). */
@@ -197,6 +264,9 @@ export function policyToJson(p: Policy): Json {
     regrow: { name: p.regrow.name, ...p.regrow.config },
     init: { name: p.init.name, ...p.init.config },
     layers: p.layers,
+    redistribution: p.redistribution ?? 'none',
+    itop: p.itop ?? false,
+    ...(p.importance ? { importance: p.importance } : {}),
   };
 }
 

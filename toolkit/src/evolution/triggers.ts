@@ -46,15 +46,18 @@ export function everySteps(k = 100, start = 0, end = 0.75): Trigger {
 
 /**
  * After every training forward pass, each layer evolves independently with probability `p` (the
- * Synapses variant). Synapses' default is `0.2 / (number of sparse layers)`; see
- * {@link synapsesDefaultProbability}.
+ * Synapses variant). `p = 'synapses'` (the default) is Synapses' choice, `0.2 / (number of sparse layers
+ * the policy evolves)`; see {@link synapsesDefaultProbability}.
  */
-export function probabilistic(p: number): Trigger {
-  if (!(typeof p === 'number' && Number.isFinite(p) && p >= 0 && p <= 1)) throw new ConfigError(`trigger.p must be in [0, 1], got ${String(p)}`);
+export function probabilistic(p: number | 'synapses' = 'synapses'): Trigger {
+  if (p !== 'synapses' && !(typeof p === 'number' && Number.isFinite(p) && p >= 0 && p <= 1)) {
+    throw new ConfigError(`trigger.p must be in [0, 1] or "synapses", got ${JSON.stringify(p)}`);
+  }
   return {
     name: 'probabilistic',
     config: { p },
-    fires: (ctx, _layer, rng) => ctx.event === 'step' && rng.float() < p,
+    fires: (ctx, _layer, rng) =>
+      ctx.event === 'step' && rng.float() < (p === 'synapses' ? synapsesDefaultProbability(ctx.sparseLayers ?? 1) : p),
   };
 }
 

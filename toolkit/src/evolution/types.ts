@@ -23,6 +23,8 @@ export interface EvolutionContext {
   readonly step: number;
   /** Total training steps of the run (epochs x batches per epoch). */
   readonly totalSteps: number;
+  /** Number of sparse layers the policy may evolve (set by the trainer; used by Synapses' default p). */
+  readonly sparseLayers?: number;
 }
 
 /** A part with a name and the JSON config that rebuilds it. */
@@ -51,6 +53,17 @@ export interface Prune extends Part {
 export interface RegrowInputs {
   /** Positions (row-major ranks) that were just pruned, sorted. */
   readonly pruned: Float64Array;
+  /**
+   * The pattern (values unused) of every position that was ever connected in this layer, the current
+   * connections included; present when the policy tracks in-time over-parameterisation (`itop`).
+   */
+  readonly everUsed?: CsrMatrix;
+  /**
+   * Writes row `j` of the DENSE gradient of the loss w.r.t. the layer's weights (length `cols`) into
+   * `out`, from the last training batch. Present when the regrow rule sets `needsGradient`; one row at a
+   * time, so no dense matrix is ever held.
+   */
+  readonly denseGradientRow?: (j: number, out: Float32Array) => void;
 }
 
 /**
@@ -58,6 +71,10 @@ export interface RegrowInputs {
  * positions empty in `w` (the layer after pruning).
  */
 export interface Regrow extends Part {
+  /** Asks the trainer for {@link RegrowInputs.denseGradientRow} (RigL, SNFS). */
+  readonly needsGradient?: boolean;
+  /** Asks the trainer to track {@link RegrowInputs.everUsed} (ITOP). */
+  readonly needsHistory?: boolean;
   grow(w: CsrMatrix, count: number, rng: Rng, inputs: RegrowInputs): Float64Array;
 }
 
@@ -79,6 +96,28 @@ export interface Policy {
   readonly regrow: Regrow;
   readonly init: GrowInit;
   readonly layers: LayerSelection;
+  /**
+   * Cross-layer redistribution of regrowth (SNFS, Dettmers and Zettlemoyer 2019): `'none'` (default)
+   * regrows in each layer what it pruned, so every layer keeps its count; `'momentum'` pools what the
+   * layers evolving at one event pruned and regrows it in proportion to each layer's mean |momentum|
+   * (the optimizer's first-moment state), so the TOTAL count is kept.
+   */
+  readonly redistribution?: 'none' | 'momentum';
+  /** Track every position ever connected (ITOP rate), also when the regrow rule does not need it. */
+  readonly itop?: boolean;
+  /** Neuron importance pruning (Curci et al. 2021); off when absent. */
+  readonly importance?: ImportancePruning;
+}
+
+/**
+ * Neuron importance pruning (Curci, Mocanu and Pechenizkiy 2021): from epoch `start`, every `every`
+ * epochs, the hidden neurons whose summed |incoming weight| lies in the bottom `percentile` (0..1) of
+ * their layer lose all their incoming connections (which are not regrown).
+ */
+export interface ImportancePruning {
+  readonly percentile: number;
+  readonly start: number;
+  readonly every: number;
 }
 
 /** What one evolution of one layer did. */
@@ -90,9 +129,12 @@ export interface EvolutionReport {
   readonly step: number;
   /** The fraction asked for. */
   readonly fraction: number;
-  /** Connections before and after (always equal). */
+  /**
+   * Connections after the event: equal to before, except with cross-layer redistribution (the total is
+   * kept) and neuron importance pruning (connections are only removed).
+   */
   readonly connections: number;
-  /** Number removed (= number grown). */
+  /** Number removed and number grown (equal unless redistributed or importance-pruned). */
   readonly dropped: number;
   readonly grown: number;
   /** Mean |w| of the removed connections (NaN when none). */
@@ -101,4 +143,6 @@ export interface EvolutionReport {
   readonly grownPositions: Float64Array;
   /** Row-major ranks of the removed connections, sorted. */
   readonly droppedPositions: Float64Array;
+  /** In-time over-parameterisation rate of the layer after this event, when tracked (ITOP). */
+  readonly itopRate?: number;
 }

@@ -24,6 +24,8 @@ export class SparseLinear implements Layer {
   private w: CsrMatrix;
   private backend!: Backend;
   private input: Float32Array = new Float32Array(0);
+  private lastDy: Float32Array | null = null;
+  private lastBatch = 0;
   private readonly out = new Buffer();
   private readonly dIn = new Buffer();
 
@@ -73,10 +75,13 @@ export class SparseLinear implements Layer {
   forward(x: Float32Array, batch: number, _ctx: ForwardContext): Float32Array {
     checkLength(x.length, this.nIn * batch, 'sparse layer input', `nIn * batch = ${this.nIn} * ${batch}`);
     this.input = x;
+    this.lastDy = null;
+    this.lastBatch = batch;
     return this.backend.spmmForward(this.w, x, batch, this.bias.values, this.out.view(this.nOut * batch));
   }
 
   backward(dy: Float32Array, batch: number, needInput: boolean): Float32Array | null {
+    this.lastDy = dy;
     this.backend.spmmWeightGrad(this.w, dy, this.input, batch, this.weight.grad);
     this.backend.biasGrad(dy, this.nOut, batch, this.bias.grad);
     if (!needInput) return null;
@@ -85,6 +90,30 @@ export class SparseLinear implements Layer {
 
   params(): Param[] {
     return [this.weight, this.bias];
+  }
+
+  /** Whether the last forward pass was followed by a backward pass (so dense gradient rows exist). */
+  hasGradient(): boolean {
+    return this.lastDy !== null;
+  }
+
+  /**
+   * Row `j` of the DENSE gradient of the last batch's loss w.r.t. this layer's weights:
+   * `out[i] = dot(dy[j,:], x[i,:])` for every input `i`, connected or not. Used by gradient-based
+   * regrowth (RigL) on evolution steps only; one row at a time, O(nIn * batch).
+   * @throws {@link ShapeError} when no backward pass followed the last forward pass.
+   */
+  denseGradientRow(j: number, out: Float32Array): Float32Array {
+    const dy = this.lastDy;
+    if (dy === null) throw new ShapeError('denseGradientRow needs a backward pass after the last forward pass');
+    const batch = this.lastBatch, x = this.input, go = j * batch;
+    for (let i = 0; i < this.nIn; i++) {
+      const xo = i * batch;
+      let s = 0;
+      for (let b = 0; b < batch; b++) s += dy[go + b]! * x[xo + b]!;
+      out[i] = s;
+    }
+    return out;
   }
 
   summary(): LayerSummary {

@@ -1,16 +1,71 @@
 /**
- * Applying a policy to a network at an evolution event: consult the trigger per layer, evolve the layers
- * that fire, swap their topology and remap the optimizer state.
+ * Applying a policy to a network at an evolution event: consult the trigger per layer, prune the layers
+ * that fire, regrow (in place, or redistributed across layers), swap their topology and remap the
+ * optimizer state; and neuron importance pruning at epoch ends.
  *
  * @packageDocumentation
  */
 import { rngFor } from '../core/rng';
-import { evolveLayer } from '../evolution/evolve';
+import { pruneLayer, regrowLayer, removeEntries, type EvolvedLayer, type PrunedLayer } from '../evolution/evolve';
 import { selectsLayer } from '../evolution/registry';
+import { emptyPositions } from '../evolution/regrow';
+import type { EvolutionState } from '../evolution/state';
 import type { EvolutionContext, EvolutionReport, Policy } from '../evolution/types';
 import type { Sequential } from '../nn/sequential';
 import { SparseLinear } from '../nn/sparse-linear';
 import type { Optimizer } from '../optim/optimizer';
+
+/** Whether the policy needs the usage history of layers (ITOP). */
+export function tracksHistory(policy: Policy): boolean {
+  return Boolean(policy.itop || policy.regrow.needsHistory);
+}
+
+/** The evolvable sparse layers a policy may touch, with their linear-layer indices. */
+export function evolvableLayers(net: Sequential, policy: Policy): { layer: SparseLinear; index: number }[] {
+  const linear = net.linearLayers();
+  const out: { layer: SparseLinear; index: number }[] = [];
+  linear.forEach((layer, l) => {
+    if (layer instanceof SparseLinear && layer.evolvable && selectsLayer(policy, l, linear.length)) out.push({ layer, index: l });
+  });
+  return out;
+}
+
+/** Splits `total` in proportion to `weights` (largest remainders), each part capped at `caps[i]`. */
+export function allocate(total: number, weights: readonly number[], caps: readonly number[]): number[] {
+  const parts = weights.map(() => 0);
+  let left = total;
+  let open = weights.map((_, i) => i).filter((i) => caps[i]! > 0);
+  while (left > 0 && open.length) {
+    const sum = open.reduce((a, i) => a + Math.max(weights[i]!, 0), 0);
+    const share = open.map((i) => (sum > 0 ? (left * Math.max(weights[i]!, 0)) / sum : left / open.length));
+    const floors = share.map(Math.floor);
+    let given = 0;
+    open.forEach((i, a) => {
+      const g = Math.min(floors[a]!, caps[i]! - parts[i]!);
+      parts[i]! += g;
+      given += g;
+    });
+    // Hand out the remainder one by one, largest fractional part first (ties to the lower index).
+    const order = open.map((i, a) => ({ i, frac: share[a]! - floors[a]! })).sort((x, y) => y.frac - x.frac || x.i - y.i);
+    for (const { i } of order) {
+      if (given >= left) break;
+      if (parts[i]! < caps[i]!) {
+        parts[i]!++;
+        given++;
+      }
+    }
+    if (given === 0) break;
+    left -= given;
+    open = open.filter((i) => parts[i]! < caps[i]!);
+  }
+  return parts;
+}
+
+function meanAbs(a: Float32Array): number {
+  let s = 0;
+  for (let k = 0; k < a.length; k++) s += Math.abs(a[k]!);
+  return a.length ? s / a.length : 0;
+}
 
 /**
  * Evolves every selected, evolvable sparse layer whose trigger fires. Random streams:
@@ -18,21 +73,72 @@ import type { Optimizer } from '../optim/optimizer';
  * with `t` the epoch for epoch events and the step for step events, so a run is reproducible whatever
  * else consumed random numbers in between.
  *
+ * @param state - usage history, updated in place when the policy tracks it.
  * @returns the reports of the layers that evolved (possibly none).
  */
 export function evolveNetwork(
-  net: Sequential, optimizer: Optimizer, policy: Policy, ctx: EvolutionContext, seed: number,
+  net: Sequential, optimizer: Optimizer, policy: Policy, ctx: EvolutionContext, seed: number, state?: EvolutionState,
 ): EvolutionReport[] {
-  const reports: EvolutionReport[] = [];
-  const linear = net.linearLayers();
   const t = ctx.event === 'epoch-end' ? ctx.epoch : ctx.step;
-  linear.forEach((layer, l) => {
-    if (!(layer instanceof SparseLinear) || !layer.evolvable || !selectsLayer(policy, l, linear.length)) return;
-    if (!policy.trigger.fires(ctx, l, rngFor(seed, 'trigger', ctx.event, t, l))) return;
-    const result = evolveLayer(layer.weights, policy, ctx, l, rngFor(seed, 'evolve', ctx.event, t, l));
-    layer.setWeights(result.weights);
-    optimizer.remap(layer.weight, result.map);
-    reports.push(result.report);
+  const candidates = evolvableLayers(net, policy);
+  ctx = { ...ctx, sparseLayers: candidates.length };
+  const firing = candidates.filter(({ index }) => policy.trigger.fires(ctx, index, rngFor(seed, 'trigger', ctx.event, t, index)));
+  if (firing.length === 0) return [];
+  const rngs = firing.map(({ index }) => rngFor(seed, 'evolve', ctx.event, t, index));
+  const pruned: PrunedLayer[] = firing.map(({ layer }, a) => pruneLayer(layer.weights, policy, ctx, rngs[a]!));
+  let counts = pruned.map((p) => p.droppedPositions.length);
+  if (policy.redistribution === 'momentum' && firing.length > 1) {
+    const total = counts.reduce((a, b) => a + b, 0);
+    const weights = firing.map(({ layer }) => meanAbs(optimizer.stateOf(layer.weight)[0]!));
+    counts = allocate(total, weights, pruned.map((p) => emptyPositions(p.pruned)));
+  }
+  const reports: EvolutionReport[] = [];
+  firing.forEach(({ layer, index }, a) => {
+    if (tracksHistory(policy)) state?.track(index, layer.weights);
+    const evolved: EvolvedLayer = regrowLayer(layer.weights, pruned[a]!, counts[a]!, policy, ctx, index, rngs[a]!, {
+      ...(state?.everUsed.has(index) ? { everUsed: state.everUsed.get(index)! } : {}),
+      ...(policy.regrow.needsGradient ? { denseGradientRow: (j: number, out: Float32Array) => layer.denseGradientRow(j, out) } : {}),
+    });
+    layer.setWeights(evolved.weights);
+    optimizer.remap(layer.weight, evolved.map);
+    state?.recordGrown(index, evolved.report.grownPositions);
+    const rate = state?.itopRate(index);
+    reports.push(rate === undefined ? evolved.report : { ...evolved.report, itopRate: rate });
   });
+  return reports;
+}
+
+/**
+ * Neuron importance pruning (Curci et al. 2021) at the end of epoch `epoch` when the policy asks for it:
+ * in every selected hidden sparse layer (not the output layer), the output neurons whose summed
+ * |incoming weight| is in the bottom `percentile` lose all incoming connections.
+ * @returns one report per layer that lost connections.
+ */
+export function importancePrune(net: Sequential, optimizer: Optimizer, policy: Policy, ctx: EvolutionContext): EvolutionReport[] {
+  const imp = policy.importance;
+  if (!imp || ctx.event !== 'epoch-end' || ctx.epoch < imp.start || (ctx.epoch - imp.start) % imp.every !== 0) return [];
+  const lastLinear = net.linearLayers().length - 1;
+  const reports: EvolutionReport[] = [];
+  for (const { layer, index } of evolvableLayers(net, policy)) {
+    if (index === lastLinear) continue;
+    const w = layer.weights;
+    const sums = new Float64Array(w.rows);
+    for (let j = 0; j < w.rows; j++) for (let k = w.rowPtr[j]!; k < w.rowPtr[j + 1]!; k++) sums[j]! += Math.abs(w.values[k]!);
+    const cut = Math.floor(imp.percentile * w.rows);
+    if (cut === 0) continue;
+    // The `cut` neurons with the smallest sums (ties to the lower index).
+    const order = Array.from({ length: w.rows }, (_, j) => j).sort((a, b) => sums[a]! - sums[b]! || a - b).slice(0, cut);
+    const removed: number[] = [];
+    for (const j of order.sort((a, b) => a - b)) for (let k = w.rowPtr[j]!; k < w.rowPtr[j + 1]!; k++) removed.push(k);
+    if (removed.length === 0) continue;
+    const p = removeEntries(w, Int32Array.from(removed), imp.percentile);
+    layer.setWeights(p.pruned);
+    optimizer.remap(layer.weight, p.keptFrom);
+    reports.push({
+      layer: index, event: 'epoch-end', epoch: ctx.epoch, step: ctx.step, fraction: imp.percentile, connections: p.pruned.nnz,
+      dropped: removed.length, grown: 0, droppedMeanMagnitude: p.droppedMagnitude / removed.length,
+      grownPositions: new Float64Array(0), droppedPositions: p.droppedPositions,
+    });
+  }
   return reports;
 }

@@ -59,14 +59,14 @@ export class History {
 }
 
 /**
- * Hooks called during `fit`, in the manner of TensorFlow.js. Each may return a promise, which is awaited.
+ * Hooks called during `fit`, in the manner of TensorFlow.js. Each may return a promise, which is awaited; other return values are ignored.
  * Callbacks must not modify the model.
  */
 export interface Callbacks {
-  onTrainBegin?(info: { epochs: number; batchesPerEpoch: number; samples: number }): void | Promise<void>;
-  onEpochBegin?(epoch: number): void | Promise<void>;
-  onBatchEnd?(logs: BatchLogs): void | Promise<void>;
-  onEvolve?(report: EvolutionReport): void | Promise<void>;
-  onEpochEnd?(logs: EpochLogs): void | Promise<void>;
-  onTrainEnd?(history: History): void | Promise<void>;
+  onTrainBegin?(info: { epochs: number; batchesPerEpoch: number; samples: number }): unknown;
+  onEpochBegin?(epoch: number): unknown;
+  onBatchEnd?(logs: BatchLogs): unknown;
+  onEvolve?(report: EvolutionReport): unknown;
+  onEpochEnd?(logs: EpochLogs): unknown;
+  onTrainEnd?(history: History): unknown;
 }

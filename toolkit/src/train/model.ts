@@ -8,6 +8,7 @@ import type { Backend } from '../backend/backend';
 import { getBackend } from '../backend/registry';
 import { check, checkInt, firstNonFinite } from '../core/assert';
 import { ConfigError, NumericalError, ShapeError, UnknownNameError } from '../core/errors';
+import { rngFor } from '../core/rng';
 import { batchOrder } from '../data/batches';
 import type { Dataset } from '../data/dataset';
 import { policyFrom, type PolicyDescription } from '../evolution/registry';
@@ -16,7 +17,8 @@ import type { ForwardContext } from '../nn/layer';
 import { mlpNetwork, type MlpOptions } from '../nn/mlp';
 import type { Sequential } from '../nn/sequential';
 import { createOptimizer, type Optimizer, type OptimizerSpec } from '../optim/optimizer';
-import { evolveNetwork } from './evolution-step';
+import { EvolutionState } from '../evolution/state';
+import { evolveNetwork, importancePrune } from './evolution-step';
 import { History, type Callbacks, type EpochLogs } from './history';
 
 /** Names of the losses. */
@@ -61,6 +63,8 @@ export class Model {
   step = 0;
   /** Epochs completed over every `fit` call. */
   epochsDone = 0;
+  /** Evolution state carried across events (usage history for ITOP). */
+  readonly evolutionState = new EvolutionState();
 
   /**
    * @param network - the layers.
@@ -214,7 +218,7 @@ export class Model {
         correct += c;
         const stepCtx: EvolutionContext = { event: 'step', epoch: e, epochs: firstEpoch + epochs, step: this.step, totalSteps };
         const te = performance.now();
-        const reports = evolveNetwork(net, optimizer, policy, stepCtx, this.seed);
+        const reports = evolveNetwork(net, optimizer, policy, stepCtx, this.seed, this.evolutionState);
         if (reports.length) {
           evoSeconds += (performance.now() - te) / 1000;
           evoEvents += reports.length;
@@ -230,10 +234,23 @@ export class Model {
           lastYield = Date.now();
         }
       }
+      // A non-finite weight can hide behind a ReLU (relu(NaN) = 0, relu(-Inf) = 0) and never reach the
+      // loss; one pass over the parameters per epoch catches it before it reaches evolution or a checkpoint.
+      for (const p of net.params()) {
+        const bad = firstNonFinite(p.values);
+        if (bad >= 0) {
+          throw new NumericalError(`training diverged in epoch ${e}: parameter ${p.name}[${bad}] is ${p.values[bad]} (try a lower learning rate)`);
+        }
+      }
       const val = options.validationData ? this.evaluate(options.validationData, { batchSize: Math.max(batchSize, 256) }) : undefined;
       const epochCtx: EvolutionContext = { event: 'epoch-end', epoch: e, epochs: firstEpoch + epochs, step: this.step, totalSteps };
       const te = performance.now();
-      const reports = evolveNetwork(net, optimizer, policy, epochCtx, this.seed);
+      // Gradient-based regrowth reads the last batch's gradient, which validation overwrote: refresh it.
+      if (policy.regrow.needsGradient) this.probeGradient(data, e, batchSize, x, y, grad, pred);
+      const reports = [
+        ...evolveNetwork(net, optimizer, policy, epochCtx, this.seed, this.evolutionState),
+        ...importancePrune(net, optimizer, policy, epochCtx),
+      ];
       evoSeconds += (performance.now() - te) / 1000;
       evoEvents += reports.length;
       for (const r of reports) {
@@ -256,6 +273,22 @@ export class Model {
     }
     await cb.onTrainEnd?.(history);
     return history;
+  }
+
+  /**
+   * Runs one training-mode forward and backward pass (no update) on a batch drawn with
+   * `rngFor(seed, 'gradient-probe', epoch)`, so layers hold a fresh gradient for gradient-based regrowth.
+   */
+  private probeGradient(data: Dataset, epoch: number, batchSize: number, x: Float32Array, y: Int32Array, grad: Float32Array, pred: Int32Array): void {
+    const n = data.nSamples;
+    const size = Math.min(batchSize, n);
+    const order = rngFor(this.seed, 'gradient-probe', epoch).permutation(n);
+    const xb = x.subarray(0, this.network.nIn * size), yb = y.subarray(0, size);
+    data.gather(order, 0, size, xb, yb);
+    const out = this.network.forward(xb, size, { training: true, seed: this.seed, step: this.step });
+    const g = grad.subarray(0, this.network.nOut * size);
+    this.lossAndGrad(out, yb, size, g, pred.subarray(0, size));
+    this.network.backward(g, size);
   }
 
   /**
