@@ -26,8 +26,9 @@ export function everyEpochs(k = 1, skipLast = true): Trigger {
 }
 
 /**
- * Every `k` training steps, from step `start` until `end` (a step count, or a fraction of the run's
- * total steps when below 1, e.g. 0.75 as in RigL). Defaults: start 0, end 0.75.
+ * Every `k` training steps, from step `start` until `end` (a fraction of the run's total steps when at
+ * most 1, e.g. 0.75 as in RigL, or 1 for the whole run; a step count when above 1). Defaults: start 0,
+ * end 0.75.
  */
 export function everySteps(k = 100, start = 0, end = 0.75): Trigger {
   if (nonNegInt(k, 'trigger.k') < 1) throw new ConfigError(`trigger.k must be >= 1, got ${k}`);
@@ -38,7 +39,7 @@ export function everySteps(k = 100, start = 0, end = 0.75): Trigger {
     config: { k, start, end },
     fires: (ctx) => {
       if (ctx.event !== 'step') return false;
-      const last = end < 1 ? end * ctx.totalSteps : end;
+      const last = end <= 1 ? end * ctx.totalSteps : end;
       return ctx.step >= start && ctx.step < last && ctx.step % k === 0;
     },
   };

@@ -34,19 +34,23 @@ export const MODEL_FORMAT_VERSION = 1;
 /** A model file that cannot be read: missing, truncated, corrupted, foreign or from a newer toolkit. */
 export class ModelFileError extends SynapsesError {}
 
-type Rec = Record<string, unknown>;
+/** A JSON object. */
+export type Rec = Record<string, unknown>;
 
-function b64(a: Int32Array | Float32Array): string {
+/** Base64 of a typed array's little-endian bytes. */
+export function b64(a: Int32Array | Float32Array): string {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
 }
-function f32(s: unknown, what: string, length?: number): Float32Array {
+/** Decodes a base64 Float32Array, checking its length when given. */
+export function f32(s: unknown, what: string, length?: number): Float32Array {
   const a = decode(s, what, 4);
   const out = new Float32Array(a.byteLength / 4);
   new Uint8Array(out.buffer).set(a);
   if (length !== undefined && out.length !== length) throw new ModelFileError(`${what} has ${out.length} values, expected ${length}`);
   return out;
 }
-function i32(s: unknown, what: string): Int32Array {
+/** Decodes a base64 Int32Array. */
+export function i32(s: unknown, what: string): Int32Array {
   const a = decode(s, what, 4);
   const out = new Int32Array(a.byteLength / 4);
   new Uint8Array(out.buffer).set(a);
@@ -64,7 +68,8 @@ function prefix(paramName: string): string {
   return paramName.slice(0, paramName.lastIndexOf('.'));
 }
 
-function layerRecord(layer: Layer): Rec {
+/** The JSON record of one layer. */
+export function layerRecord(layer: Layer): Rec {
   if (layer instanceof SparseLinear) {
     const w = layer.weights;
     return { kind: 'sparse-linear', name: prefix(layer.weight.name), nIn: w.cols, nOut: w.rows, evolvable: layer.evolvable, rowPtr: b64(w.rowPtr), colIdx: b64(w.colIdx), values: b64(w.values), bias: b64(layer.bias.values) };
@@ -85,7 +90,8 @@ function num(r: Rec, key: string, what: string): number {
   return v;
 }
 
-function layerFrom(r: Rec, l: number): Layer {
+/** Rebuilds one layer from its record, validating it. */
+export function layerFrom(r: Rec, l: number): Layer {
   const what = `layers[${l}]`;
   switch (r.kind) {
     case 'sparse-linear': {
@@ -128,7 +134,8 @@ function layerFrom(r: Rec, l: number): Layer {
   }
 }
 
-function digest(doc: Rec): string {
+/** SHA-256 of a document with its `sha256` field blanked. */
+export function digest(doc: Rec): string {
   return createHash('sha256').update(JSON.stringify({ ...doc, sha256: '' })).digest('hex');
 }
 
@@ -153,30 +160,52 @@ export function modelToJson(model: Model): string {
  *   mismatch or an invalid layer.
  */
 export function modelFromJson(text: string, source = 'model file', backend = 'cpu'): Model {
+  const doc = parseDocument(text, source, MODEL_FORMAT, MODEL_FORMAT_VERSION, 'model file');
+  const model = new Model(networkFrom(doc, source, backend), typeof doc.seed === 'number' ? doc.seed : 0);
+  model.compile({ loss: (doc.loss as LossName) ?? 'cross-entropy' });
+  return model;
+}
+
+/**
+ * Parses and checks a versioned, checksummed document: valid JSON, the expected format tag, a version this
+ * toolkit reads, an intact checksum. Nothing is built before all of these hold.
+ * @throws {@link ModelFileError} naming what is wrong.
+ */
+export function parseDocument(text: string, source: string, format: string, newest: number, kind: string): Rec {
   let doc: Rec;
   try {
     doc = JSON.parse(text) as Rec;
   } catch {
     throw new ModelFileError(`${source} is not valid JSON (truncated or corrupted?)`);
   }
-  if (typeof doc !== 'object' || doc === null || doc.format !== MODEL_FORMAT) {
-    throw new ModelFileError(`${source} is not a synapses-ts model file (format is ${JSON.stringify((doc as Rec | null)?.format)}, expected "${MODEL_FORMAT}")`);
+  if (typeof doc !== 'object' || doc === null || doc.format !== format) {
+    throw new ModelFileError(`${source} is not a synapses-ts ${kind} (format is ${JSON.stringify((doc as Rec | null)?.format)}, expected "${format}")`);
   }
-  if (typeof doc.formatVersion !== 'number' || doc.formatVersion > MODEL_FORMAT_VERSION || doc.formatVersion < 1) {
-    throw new ModelFileError(`${source} has format version ${String(doc.formatVersion)}; this toolkit (${version}) reads versions 1 to ${MODEL_FORMAT_VERSION}`);
+  if (typeof doc.formatVersion !== 'number' || doc.formatVersion > newest || doc.formatVersion < 1) {
+    throw new ModelFileError(`${source} has format version ${String(doc.formatVersion)}; this toolkit (${version}) reads versions 1 to ${newest}`);
   }
   if (doc.sha256 !== digest(doc)) throw new ModelFileError(`${source} failed its checksum: the file is corrupted`);
+  return doc;
+}
+
+/** Rebuilds the network of a parsed model or checkpoint document. */
+export function networkFrom(doc: Rec, source: string, backend: string): Sequential {
   if (!Array.isArray(doc.layers) || doc.layers.length === 0) throw new ModelFileError(`${source} has no layers`);
   const layers = (doc.layers as Rec[]).map(layerFrom);
-  let net: Sequential;
   try {
-    net = new Sequential(layers, getBackend(backend));
+    return new Sequential(layers, getBackend(backend));
   } catch (e) {
     throw new ModelFileError(`${source}: ${(e as Error).message}`);
   }
-  const model = new Model(net, typeof doc.seed === 'number' ? doc.seed : 0);
-  model.compile({ loss: (doc.loss as LossName) ?? 'cross-entropy' });
-  return model;
+}
+
+/** Reads a whole file as text, or throws {@link ModelFileError} naming it. */
+export function readText(file: string, kind: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ModelFileError(`cannot read ${kind} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
 }
 
 /** Saves a model atomically to `file` (see the format above). */
@@ -189,11 +218,5 @@ export function saveModel(model: Model, file: string): void {
  * @throws {@link ModelFileError} when the file is missing or invalid.
  */
 export function loadModel(file: string, backend = 'cpu'): Model {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new ModelFileError(`cannot read model file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  return modelFromJson(text, file, backend);
+  return modelFromJson(readText(file, 'model file'), file, backend);
 }

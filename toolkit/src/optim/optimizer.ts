@@ -50,6 +50,12 @@ export interface Optimizer {
   stateOf(param: Param): Float32Array[];
   /** Number of steps taken. */
   readonly steps: number;
+  /**
+   * Restores a saved state (checkpoints): the step count, and for each parameter the state arrays
+   * `states(param)` returns (each the parameter's length), or zero state when it returns undefined.
+   * @throws {@link ConfigError} when a saved array has the wrong number of slots or entries.
+   */
+  restore(steps: number, states: (param: Param) => Float32Array[] | undefined, params: readonly Param[]): void;
 }
 
 function positive(v: number, what: string): number {
@@ -81,6 +87,23 @@ class StatefulOptimizer implements Optimizer {
       this.state.set(param, s);
     }
     return s;
+  }
+
+  restore(steps: number, states: (param: Param) => Float32Array[] | undefined, params: readonly Param[]): void {
+    const next = new Map<Param, Float32Array[]>();
+    for (const p of params) {
+      const s = states(p);
+      if (!s) continue;
+      if (s.length !== this.slots || s.some((a) => a.length !== p.values.length)) {
+        throw new ConfigError(
+          `saved optimizer state of ${p.name} has ${s.length} slot(s) of ${s.map((a) => a.length).join('/')} entries; expected ${this.slots} of ${p.values.length}`,
+        );
+      }
+      next.set(p, s);
+    }
+    this.state.clear();
+    for (const [p, s] of next) this.state.set(p, s);
+    this.steps = steps;
   }
 
   remap(param: Param, map: Int32Array): void {

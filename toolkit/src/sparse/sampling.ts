@@ -16,7 +16,7 @@ import type { Rng } from '../core/rng';
  * @throws {@link InvalidArgumentError} when k > n or either is not a non-negative safe integer.
  */
 export function sampleSortedDistinct(n: number, k: number, rng: Rng): Float64Array {
-  checkInt(n, 'population size n');
+  checkInt(n, 'population size n', 0, 2 ** 53);
   checkInt(k, `sample size k (population ${n})`, 0, n);
   const out = new Float64Array(k);
   if (k === 0) return out;

@@ -43,6 +43,12 @@ export interface FitOptions {
   /** Evaluated after every epoch when given. */
   readonly validationData?: Dataset;
   readonly callbacks?: Callbacks;
+  /**
+   * The planned length of the whole run in epochs, counted from the model's first epoch (default: the
+   * epochs already done plus `epochs`). Schedules (cosine fractions, RigL's end) and SET's "not after the
+   * last epoch" use it, so a run resumed from a checkpoint behaves exactly like an uninterrupted one.
+   */
+  readonly totalEpochs?: number;
   /** Shuffle the training order every epoch (default true; the order comes from `rngFor(seed, 'shuffle', epoch)`). */
   readonly shuffle?: boolean;
 }
@@ -63,6 +69,8 @@ export class Model {
   step = 0;
   /** Epochs completed over every `fit` call. */
   epochsDone = 0;
+  /** The planned run length of the last `fit` (see {@link FitOptions.totalEpochs}). */
+  plannedEpochs = 0;
   /** Evolution state carried across events (usage history for ITOP). */
   readonly evolutionState = new EvolutionState();
 
@@ -180,7 +188,10 @@ export class Model {
     const batches = Math.ceil(n / batchSize);
     const epochs = options.epochs;
     const firstEpoch = this.epochsDone;
-    const totalSteps = (firstEpoch + epochs) * batches;
+    const planned = options.totalEpochs ?? firstEpoch + epochs;
+    checkInt(planned, 'fit option totalEpochs', firstEpoch + epochs);
+    this.plannedEpochs = planned;
+    const totalSteps = planned * batches;
     const x = new Float32Array(nIn * batchSize);
     const y = new Int32Array(batchSize);
     const grad = new Float32Array(nOut * batchSize);
@@ -216,7 +227,7 @@ export class Model {
         for (let s = 0; s < size; s++) if (p[s] === yb[s]) c++;
         lossSum += l;
         correct += c;
-        const stepCtx: EvolutionContext = { event: 'step', epoch: e, epochs: firstEpoch + epochs, step: this.step, totalSteps };
+        const stepCtx: EvolutionContext = { event: 'step', epoch: e, epochs: planned, step: this.step, totalSteps };
         const te = performance.now();
         const reports = evolveNetwork(net, optimizer, policy, stepCtx, this.seed, this.evolutionState);
         if (reports.length) {
@@ -243,7 +254,7 @@ export class Model {
         }
       }
       const val = options.validationData ? this.evaluate(options.validationData, { batchSize: Math.max(batchSize, 256) }) : undefined;
-      const epochCtx: EvolutionContext = { event: 'epoch-end', epoch: e, epochs: firstEpoch + epochs, step: this.step, totalSteps };
+      const epochCtx: EvolutionContext = { event: 'epoch-end', epoch: e, epochs: planned, step: this.step, totalSteps };
       const te = performance.now();
       // Gradient-based regrowth reads the last batch's gradient, which validation overwrote: refresh it.
       if (policy.regrow.needsGradient) this.probeGradient(data, e, batchSize, x, y, grad, pred);
