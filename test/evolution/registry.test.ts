@@ -46,7 +46,7 @@ describe('preset form with overrides', () => {
     expect(policyToJson(policyFrom({ policy: 'set', k: 2, skipLast: false })).trigger).toEqual({ name: 'every-epochs', k: 2, skipLast: false });
     expect(policyToJson(policyFrom({ policy: 'set-probabilistic', p: 0.1 })).trigger).toEqual({ name: 'probabilistic', p: 0.1 });
     expect(policyToJson(policyFrom({ policy: 'set', sigma: 0.2 })).init).toEqual({ name: 'normal', sigma: 0.2 });
-    expect(policyToJson(policyFrom({ policy: 'set', fraction: { name: 'cosine' }, final: 0.1 })).fraction).toEqual({ name: 'cosine', zeta: 0.3, final: 0.1 });
+    expect(policyToJson(policyFrom({ policy: 'set', fraction: { name: 'cosine' }, final: 0.1 })).fraction).toEqual({ name: 'cosine', zeta: 0.3, final: 0.1, end: 1 });
   });
 
   it('a part with another name replaces the preset part; the same name merges settings', () => {

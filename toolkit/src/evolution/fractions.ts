@@ -24,20 +24,30 @@ export function constant(zeta = 0.3): Fraction {
   return { name: 'constant', config: { zeta }, at: () => zeta };
 }
 
-/** Cosine decay from `zeta` to `zeta * final` over training (RigL: final 0). */
-export function cosineDecay(zeta = 0.3, final = 0): Fraction {
+function endOk(end: unknown): number {
+  if (!(typeof end === 'number' && Number.isFinite(end) && end > 0 && end <= 1)) throw new ConfigError(`fraction.end must be in (0, 1], got ${String(end)}`);
+  return end;
+}
+
+/**
+ * Cosine decay from `zeta` to `zeta * final`, reached at the fraction `end` of training and kept after
+ * (RigL: final 0, end 0.75, the point where its updates stop).
+ */
+export function cosineDecay(zeta = 0.3, final = 0, end = 1): Fraction {
   zetaOk(zeta);
   zetaOk(final, 'fraction.final');
+  endOk(end);
   return {
     name: 'cosine',
-    config: { zeta, final },
-    at: (ctx) => zeta * (final + (1 - final) * 0.5 * (1 + Math.cos(Math.PI * Math.min(1, progress(ctx))))),
+    config: { zeta, final, end },
+    at: (ctx) => zeta * (final + (1 - final) * 0.5 * (1 + Math.cos(Math.PI * Math.min(1, progress(ctx) / end)))),
   };
 }
 
-/** Linear decay from `zeta` to `zeta * final` over training. */
-export function linearDecay(zeta = 0.3, final = 0): Fraction {
+/** Linear decay from `zeta` to `zeta * final`, reached at the fraction `end` of training. */
+export function linearDecay(zeta = 0.3, final = 0, end = 1): Fraction {
   zetaOk(zeta);
   zetaOk(final, 'fraction.final');
-  return { name: 'linear', config: { zeta, final }, at: (ctx) => zeta * (1 - (1 - final) * Math.min(1, progress(ctx))) };
+  endOk(end);
+  return { name: 'linear', config: { zeta, final, end }, at: (ctx) => zeta * (1 - (1 - final) * Math.min(1, progress(ctx) / end)) };
 }

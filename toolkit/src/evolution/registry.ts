@@ -46,8 +46,8 @@ const triggers: Record<string, (o: Json) => Trigger> = {
 };
 const fractions: Record<string, (o: Json) => Fraction> = {
   constant: (o) => (only(o, 'fraction', ['zeta']), constant(num(o, 'zeta', 0.3))),
-  cosine: (o) => (only(o, 'fraction', ['zeta', 'final']), cosineDecay(num(o, 'zeta', 0.3), num(o, 'final', 0))),
-  linear: (o) => (only(o, 'fraction', ['zeta', 'final']), linearDecay(num(o, 'zeta', 0.3), num(o, 'final', 0))),
+  cosine: (o) => (only(o, 'fraction', ['zeta', 'final', 'end']), cosineDecay(num(o, 'zeta', 0.3), num(o, 'final', 0), num(o, 'end', 1))),
+  linear: (o) => (only(o, 'fraction', ['zeta', 'final', 'end']), linearDecay(num(o, 'zeta', 0.3), num(o, 'final', 0), num(o, 'end', 1))),
 };
 const prunes: Record<string, (o: Json) => Prune> = {
   'signed-magnitude': (o) => (only(o, 'prune', []), signedMagnitude()),
@@ -107,12 +107,12 @@ const presets: Record<string, Json> = {
     itop: true,
   },
   /**
-   * RigL (Evci et al. 2020): every 100 steps until 75% of training, drop a cosine-decaying fraction
-   * (from 0.3) of the smallest |w|, regrow where the dense gradient is largest, new weights at 0.
+   * RigL (Evci et al. 2020): every 100 steps until 75% of training, drop a fraction decaying with a
+   * cosine from 0.3 to 0 at that 75% point, of the smallest |w|, regrow where the dense gradient is largest, new weights at 0.
    */
   rigl: {
     trigger: { name: 'every-steps', k: 100, start: 0, end: 0.75 },
-    fraction: { name: 'cosine', zeta: 0.3, final: 0 },
+    fraction: { name: 'cosine', zeta: 0.3, final: 0, end: 0.75 },
     prune: { name: 'magnitude' },
     regrow: { name: 'gradient' },
     init: { name: 'zero' },

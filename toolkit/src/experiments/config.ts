@@ -95,8 +95,10 @@ export const runConfigSchema = z.strictObject({
       activation: activationSchema.default('relu'),
       dropout: finite.min(0).lt(1).default(0),
       init: z.enum(WEIGHT_INITS).default('he-uniform'),
+      /** Fan-in of the initialiser for sparse layers: the dense input size, or each neuron's real in-degree. */
+      fanIn: z.enum(['dense', 'sparse']).default('dense'),
     })
-    .default({ hidden: [1000, 1000, 1000], sparsity: { kind: 'erdos-renyi', eps: 20 }, activation: 'relu', dropout: 0, init: 'he-uniform' }),
+    .default({ hidden: [1000, 1000, 1000], sparsity: { kind: 'erdos-renyi', eps: 20 }, activation: 'relu', dropout: 0, init: 'he-uniform', fanIn: 'dense' }),
   /** An evolution policy: a preset name or a JSON description (validated by the policy registry). */
   policy: z.union([z.string(), z.record(z.string(), z.unknown())]).default('set'),
   optimizer: optimizerSchema.default({ name: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 0.0002, nesterov: false }),
@@ -147,7 +149,8 @@ export function parseValue(raw: string): unknown {
 
 /**
  * Sets a dotted key (`training.epochs`, `model.sparsity.eps`, `policy.zeta`) in a copy of `config`.
- * A preset name in `policy` becomes `{ policy: NAME }` when one of its settings is set.
+ * A preset name in `policy` becomes `{ policy: NAME }` when one of its settings is set; an unset policy is
+ * the default preset (`set`), so `policy.zeta` alone overrides that preset's setting.
  * @throws {@link ConfigError} for an empty key or a path through a non-object.
  */
 export function setDotted(config: Record<string, unknown>, key: string, value: unknown): Record<string, unknown> {
@@ -158,6 +161,7 @@ export function setDotted(config: Record<string, unknown>, key: string, value: u
   for (let i = 0; i < parts.length - 1; i++) {
     const p = parts[i]!;
     let next = node[p];
+    if (p === 'policy' && i === 0 && next === undefined) next = 'set'; // the schema's default policy
     if (p === 'policy' && i === 0 && typeof next === 'string') next = { policy: next };
     if (next === undefined) next = {};
     if (typeof next !== 'object' || next === null || Array.isArray(next)) {

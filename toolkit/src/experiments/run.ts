@@ -14,9 +14,11 @@
  */
 import * as path from 'node:path';
 import { policyToJson } from '../evolution/registry';
-import { appendJsonLine, writeJsonAtomic } from '../io/files';
+import { appendJsonLine, readJsonLines, writeFileAtomic, writeJsonAtomic } from '../io/files';
 import { createManifest } from '../io/manifest';
 import { saveModel } from '../io/model-file';
+import { loadCheckpoint, saveCheckpoint } from '../io/checkpoint';
+import * as fs from 'node:fs';
 import type { Callbacks, EpochLogs } from '../train/history';
 import { mlp, type Model } from '../train/model';
 import { parseRunConfig, type RunConfig } from './config';
@@ -45,10 +47,25 @@ export interface RunResult {
 export interface RunOptions {
   /** Output folder; nothing is written when absent. */
   readonly outDir?: string;
+  /**
+   * Continue from `outDir/checkpoint.json` when it exists and holds the same config (written after every
+   * epoch), instead of starting over. The result is bit-identical to an uninterrupted run on the CPU backend.
+   */
+  readonly resume?: boolean;
   /** Extra callbacks (progress displays). */
   readonly callbacks?: Callbacks;
   /** Called once the model is built, before training (e.g. to print its summary). */
   readonly onModel?: (model: Model, config: RunConfig) => void;
+}
+
+/** The model of `outDir/checkpoint.json` when it exists and was written for the same config. */
+function resumeFrom(out: string, config: RunConfig): Model | null {
+  const file = path.join(out, 'checkpoint.json');
+  if (!fs.existsSync(file)) return null;
+  const { model, extra } = loadCheckpoint(file, config.backend);
+  const saved = (extra as { config?: unknown } | null)?.config;
+  if (JSON.stringify(saved) !== JSON.stringify(config)) return null;
+  return model;
 }
 
 /**
@@ -60,36 +77,56 @@ export async function runConfig(input: unknown, options: RunOptions = {}): Promi
   const config = parseRunConfig(input);
   const { train, test } = loadRunData(config.data, config.seed);
   const sizes = [train.nFeatures, ...config.model.hidden, Math.max(train.nClasses, test.nClasses)];
-  const model = mlp(sizes, {
+  const out = options.outDir;
+  const resumed = out && options.resume ? resumeFrom(out, config) : null;
+  const model = resumed ?? mlp(sizes, {
     sparsity: config.model.sparsity,
     activation: config.model.activation,
     dropout: config.model.dropout,
     init: config.model.init,
+    fanIn: config.model.fanIn,
     seed: config.seed,
     backend: config.backend,
   });
-  model.compile({ optimizer: config.optimizer, loss: config.loss, policy: config.policy as never });
+  if (!resumed) model.compile({ optimizer: config.optimizer, loss: config.loss, policy: config.policy as never });
   options.onModel?.(model, config);
 
-  const out = options.outDir;
   const manifest = createManifest(config.name, { ...config, policy: policyToJson(model.policy) }, config.seed,
     { name: model.backend.name, mode: model.backend.mode },
     { sizes, connectionsPerLayer: model.connectionsPerLayer(), connections: model.connectionCount(), trainSamples: train.nSamples, testSamples: test.nSamples });
-  if (out) writeJsonAtomic(path.join(out, 'manifest.json'), manifest);
+  const epochs: EpochLogs[] = [];
+  if (out) {
+    if (resumed) {
+      // Keep the metrics of the epochs the checkpoint covers; drop any written after it.
+      const kept = readJsonLines<EpochLogs>(path.join(out, 'metrics.jsonl')).filter((m) => m.epoch < resumed.epochsDone);
+      writeFileAtomic(path.join(out, 'metrics.jsonl'), kept.map((m) => JSON.stringify(m) + '\n').join(''));
+      const evo = path.join(out, 'evolution.jsonl');
+      const keptEvo = fs.existsSync(evo) ? readJsonLines<{ epoch: number }>(evo).filter((r) => r.epoch < resumed.epochsDone) : [];
+      writeFileAtomic(evo, keptEvo.map((r) => JSON.stringify(r) + '\n').join(''));
+      epochs.push(...kept);
+    } else {
+      fs.rmSync(path.join(out, 'metrics.jsonl'), { force: true });
+      fs.rmSync(path.join(out, 'evolution.jsonl'), { force: true });
+    }
+    writeJsonAtomic(path.join(out, 'manifest.json'), resumed ? { ...manifest, resumedFromEpoch: resumed.epochsDone } : manifest);
+  }
 
   const user = options.callbacks ?? {};
   const t0 = performance.now();
-  const epochs: EpochLogs[] = [];
   try {
-    await model.fit(train, {
-      epochs: config.training.epochs,
+    if (model.epochsDone < config.training.epochs) await model.fit(train, {
+      epochs: config.training.epochs - model.epochsDone,
+      totalEpochs: config.training.epochs,
       batchSize: config.training.batchSize,
       validationData: test,
       callbacks: {
         ...user,
         onEpochEnd: async (logs) => {
           epochs.push(logs);
-          if (out) appendJsonLine(path.join(out, 'metrics.jsonl'), { ...logs, testLoss: logs.valLoss, testAccuracy: logs.valAccuracy });
+          if (out) {
+            appendJsonLine(path.join(out, 'metrics.jsonl'), { ...logs, testLoss: logs.valLoss, testAccuracy: logs.valAccuracy });
+            saveCheckpoint(model, path.join(out, 'checkpoint.json'), { config });
+          }
           await user.onEpochEnd?.(logs);
         },
         onEvolve: async (r) => {

@@ -54,3 +54,15 @@ export function readJsonLines<T = unknown>(file: string): T[] {
   });
   return out;
 }
+
+/**
+ * Cuts a JSON-lines file back to its last complete line (a kill during an append can leave a partial
+ * one), so that later appends start on a fresh line. No-op when the file is missing or already clean.
+ */
+export function repairJsonLines(file: string): void {
+  if (!fs.existsSync(file)) return;
+  const buf = fs.readFileSync(file);
+  if (buf.length === 0 || buf[buf.length - 1] === 0x0a) return;
+  const keep = buf.lastIndexOf(0x0a) + 1;
+  fs.truncateSync(file, keep);
+}

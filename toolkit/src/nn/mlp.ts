@@ -42,6 +42,14 @@ export interface MlpOptions {
   readonly dropout?: number;
   /** Weight initialiser, default `'he-uniform'`. */
   readonly init?: WeightInit;
+  /**
+   * The fan-in the initialiser uses for sparse layers: `'dense'` (default) is the layer's input size
+   * `nIn`, as the reference SET implementations do; `'sparse'` is each neuron's real number of incoming
+   * connections (its CSR row length), which is what He et al.'s variance argument asks for and keeps the
+   * signal from shrinking layer after layer in very sparse networks (Evci et al., "Gradient flow in sparse
+   * neural networks", 2022).
+   */
+  readonly fanIn?: 'dense' | 'sparse';
   /** Seed of the topology and initial weights, default 0. */
   readonly seed?: number;
   /** Backend name or instance, default the CPU reference. */
@@ -68,6 +76,7 @@ export function mlpNetwork(sizes: readonly number[], options: MlpOptions = {}): 
   const init = options.init ?? 'he-uniform';
   if (!(WEIGHT_INITS as readonly string[]).includes(init)) throw new UnknownNameError('weight initialiser', init, WEIGHT_INITS);
   const dropout = options.dropout ?? 0;
+  check(options.fanIn === undefined || options.fanIn === 'dense' || options.fanIn === 'sparse', `fanIn must be "dense" or "sparse", got ${JSON.stringify(options.fanIn)}`);
   check(Number.isFinite(dropout) && dropout >= 0 && dropout < 1, `dropout must be in [0, 1), got ${dropout}`);
   const seed = options.seed ?? 0;
   const backend = typeof options.backend === 'object' ? options.backend : getBackend(options.backend ?? 'cpu');
@@ -96,7 +105,12 @@ export function mlpNetwork(sizes: readonly number[], options: MlpOptions = {}): 
         default:
           throw new InvalidArgumentError(`unknown sparsity kind "${(sparsity as { kind: string }).kind}"; known: erdos-renyi, density, erk, dense`);
       }
-      initWeights(w.values, init, nIn, nOut, initRng);
+      if ((options.fanIn ?? 'dense') === 'sparse') {
+        for (let j = 0; j < nOut; j++) {
+          const a = w.rowPtr[j]!, b = w.rowPtr[j + 1]!;
+          if (b > a) initWeights(w.values.subarray(a, b), init, b - a, nOut, initRng);
+        }
+      } else initWeights(w.values, init, nIn, nOut, initRng);
       layers.push(new SparseLinear(w, name));
     }
     if (l < shapes.length - 1) {

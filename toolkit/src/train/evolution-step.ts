@@ -82,6 +82,9 @@ export function evolveNetwork(
   const t = ctx.event === 'epoch-end' ? ctx.epoch : ctx.step;
   const candidates = evolvableLayers(net, policy);
   ctx = { ...ctx, sparseLayers: candidates.length };
+  // Usage history starts from each layer's topology before its first change (by evolution or importance
+  // pruning, which runs after this at epoch ends), so every position ever connected is counted.
+  if (state && tracksHistory(policy)) for (const { layer, index } of candidates) state.track(index, layer.weights);
   const firing = candidates.filter(({ index }) => policy.trigger.fires(ctx, index, rngFor(seed, 'trigger', ctx.event, t, index)));
   if (firing.length === 0) return [];
   const rngs = firing.map(({ index }) => rngFor(seed, 'evolve', ctx.event, t, index));
@@ -94,7 +97,6 @@ export function evolveNetwork(
   }
   const reports: EvolutionReport[] = [];
   firing.forEach(({ layer, index }, a) => {
-    if (tracksHistory(policy)) state?.track(index, layer.weights);
     const evolved: EvolvedLayer = regrowLayer(layer.weights, pruned[a]!, counts[a]!, policy, ctx, index, rngs[a]!, {
       ...(state?.everUsed.has(index) ? { everUsed: state.everUsed.get(index)! } : {}),
       ...(policy.regrow.needsGradient ? { denseGradientRow: (j: number, out: Float32Array) => layer.denseGradientRow(j, out) } : {}),
@@ -109,14 +111,16 @@ export function evolveNetwork(
 }
 
 /**
- * Neuron importance pruning (Curci et al. 2021) at the end of epoch `epoch` when the policy asks for it:
- * in every selected hidden sparse layer (not the output layer), the output neurons whose summed
- * |incoming weight| is in the bottom `percentile` lose all incoming connections.
+ * Neuron importance pruning (Curci et al. 2021) at the end of epoch `epoch` when the policy asks for it
+ * (never after the last epoch): in every selected hidden sparse layer (not the output layer), the output
+ * neurons that still have inputs and whose summed |incoming weight| is in the bottom `percentile` of
+ * those lose all incoming connections.
  * @returns one report per layer that lost connections.
  */
 export function importancePrune(net: Sequential, optimizer: Optimizer, policy: Policy, ctx: EvolutionContext): EvolutionReport[] {
   const imp = policy.importance;
-  if (!imp || ctx.event !== 'epoch-end' || ctx.epoch < imp.start || (ctx.epoch - imp.start) % imp.every !== 0) return [];
+  // Like SET's evolution, never after the last epoch: the final network is the trained one.
+  if (!imp || ctx.event !== 'epoch-end' || ctx.epoch >= ctx.epochs - 1 || ctx.epoch < imp.start || (ctx.epoch - imp.start) % imp.every !== 0) return [];
   const lastLinear = net.linearLayers().length - 1;
   const reports: EvolutionReport[] = [];
   for (const { layer, index } of evolvableLayers(net, policy)) {
@@ -124,10 +128,13 @@ export function importancePrune(net: Sequential, optimizer: Optimizer, policy: P
     const w = layer.weights;
     const sums = new Float64Array(w.rows);
     for (let j = 0; j < w.rows; j++) for (let k = w.rowPtr[j]!; k < w.rowPtr[j + 1]!; k++) sums[j]! += Math.abs(w.values[k]!);
-    const cut = Math.floor(imp.percentile * w.rows);
+    // Rank only neurons that still have inputs: already pruned ones (sum 0) would otherwise fill the
+    // bottom percentile at every later event.
+    const alive = Array.from({ length: w.rows }, (_, j) => j).filter((j) => w.rowPtr[j + 1]! > w.rowPtr[j]!);
+    const cut = Math.floor(imp.percentile * alive.length);
     if (cut === 0) continue;
     // The `cut` neurons with the smallest sums (ties to the lower index).
-    const order = Array.from({ length: w.rows }, (_, j) => j).sort((a, b) => sums[a]! - sums[b]! || a - b).slice(0, cut);
+    const order = alive.sort((a, b) => sums[a]! - sums[b]! || a - b).slice(0, cut);
     const removed: number[] = [];
     for (const j of order.sort((a, b) => a - b)) for (let k = w.rowPtr[j]!; k < w.rowPtr[j + 1]!; k++) removed.push(k);
     if (removed.length === 0) continue;
