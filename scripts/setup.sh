@@ -17,6 +17,8 @@ DEBIAN_PACKAGES=(
   jupyter-client         # kernels/install.sh: `jupyter kernelspec` registers the synapses-ts (tslab) kernel
   python3-nbclient       # test/notebooks: the execution engine behind nbconvert --execute
   python3-ipykernel      # notebooks/: Jupyter's kernel machinery (and the python3 kernel Jupyter expects)
+  chromium               # plots/: headless browser that exports figures as SVG, PNG and PDF (playwright-core drives it)
+  fonts-liberation       # plots/: Liberation Sans, the figures' font (metric-compatible with Arial) in exported images
 )
 NODE_MIN_MAJOR=20
 NODE_MIN_MINOR=11

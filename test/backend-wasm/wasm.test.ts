@@ -114,10 +114,18 @@ function runSparse(be: Backend, w: CsrMatrix, x: Float32Array, dy: Float32Array,
 const available = isWasmAvailable();
 const title = available ? 'wasm backend (wasm-simd)' : `wasm backend [unavailable: ${wasmUnavailableReason()}]`;
 
+// Unavailable is reported as a skipped suite that says why; with SYNAPSES_REQUIRE_WASM=1 it is a failure.
+if (!available && process.env['SYNAPSES_REQUIRE_WASM'] === '1') {
+  it('the wasm backend is available (SYNAPSES_REQUIRE_WASM=1)', () => {
+    expect(wasmUnavailableReason()).toBeNull();
+  });
+}
+
 describe.skipIf(!available)(title, () => {
   const cpu = cpuBackend();
   const one: WasmBackend = available ? wasmBackend() : (null as unknown as WasmBackend);
-  const two: WasmBackend = available ? wasmBackend({ threads: 2 }) : (null as unknown as WasmBackend);
+  // minParallelWork 0: every product, however small, is split between the caller and the worker.
+  const two: WasmBackend = available ? wasmBackend({ threads: 2, minParallelWork: 0 }) : (null as unknown as WasmBackend);
   afterAll(() => {
     one?.dispose();
     two?.dispose();
@@ -231,6 +239,7 @@ describe.skipIf(!available)(title, () => {
       [50, 10, 128],
       [1000, 10, 40],
       [6, 0, 3],
+      [0, 4, 3],
     ];
     for (const [nIn, nOut, batch] of shapes) {
       it(`${nIn} -> ${nOut}, batch ${batch}: within ${TOL} of the reference, exact on integers, 1 = 2 threads`, () => {
@@ -274,12 +283,35 @@ describe.skipIf(!available)(title, () => {
       expect(sameBits(ry, copied.y)).toBe(true);
       expect(sameBits(rdx, copied.dx)).toBe(true);
       expect(sameBits(rdw, copied.dw)).toBe(true);
-      // a subarray of resident memory is used in place too
-      const sub = ry.subarray(batch);
-      one.spmmForward(w, rx, batch, null, one.allocFloat32(0).length === 0 ? ry : sub);
-      for (const a of [rx, rdy, ry, rdx, rdw]) one.freeFloat32(a);
+      // a subarray of resident memory (not at a block start) works too
+      const big = one.allocFloat32(w.rows * batch + 3);
+      const sub = big.subarray(3);
+      one.spmmForward(w, rx, batch, null, sub);
+      expect(sameBits(sub, copied.y)).toBe(true);
+      expect(() => one.freeFloat32(sub)).toThrow(/not allocated/);
+      for (const a of [rx, rdy, ry, rdx, rdw, big]) one.freeFloat32(a);
       expect(() => one.freeFloat32(rx)).toThrow(/not allocated/);
       expect(() => one.freeFloat32(new Float32Array(4))).toThrow(/not allocated/);
+    });
+
+    it('the worker thread computes its part (outputs resident and poisoned with NaN beforehand)', () => {
+      const rng = rngFor(29, 'wasm-worker');
+      const w = fill(erdosRenyi(120, 90, 20, rngFor(29, 't')), rng, false);
+      const batch = 11;
+      const x = two.allocFloat32(w.cols * batch), dy = two.allocFloat32(w.rows * batch);
+      x.set(randomF32(x.length, rng));
+      dy.set(randomF32(dy.length, rng));
+      const y = two.allocFloat32(w.rows * batch).fill(NaN);
+      const dx = two.allocFloat32(w.cols * batch).fill(NaN);
+      const dw = two.allocFloat32(w.nnz).fill(NaN);
+      two.spmmForward(w, x, batch, null, y);
+      two.spmmInputGrad(w, dy, batch, dx);
+      two.spmmWeightGrad(w, dy, x, batch, dw);
+      const ref = runSparse(one, w, x.slice(), dy.slice(), null, batch);
+      expect(sameBits(y, ref.y)).toBe(true);
+      expect(sameBits(dx, ref.dx)).toBe(true);
+      expect(sameBits(dw, ref.dw)).toBe(true);
+      for (const a of [x, dy, y, dx, dw]) two.freeFloat32(a);
     });
 
     it('memory in use returns to the same level when resident arrays are freed', () => {
@@ -288,6 +320,15 @@ describe.skipIf(!available)(title, () => {
       expect(one.memoryBytes()).toBeGreaterThan(before);
       for (const a of arrays.reverse()) one.freeFloat32(a);
       expect(one.memoryBytes()).toBe(before);
+    });
+
+    it('refuses arrays shorter than the shapes say (a kernel would read other data)', () => {
+      const w = randomCsr(5, 6, 0.5, rngFor(30, 'short'));
+      expect(() => one.spmmForward(w, new Float32Array(6 * 4 - 1), 4, null, new Float32Array(5 * 4))).toThrow(/x has length 23/);
+      expect(() => one.spmmInputGrad(w, new Float32Array(5 * 4), 4, new Float32Array(6 * 4 - 1))).toThrow(/dx has length/);
+      expect(() => one.spmmWeightGrad(w, new Float32Array(5 * 4), new Float32Array(6 * 4), 4, new Float32Array(0))).toThrow(
+        w.nnz > 0 ? /dw has length/ : /never/,
+      );
     });
 
     it('throws a helpful error for a bad thread count', () => {

@@ -56,3 +56,6 @@ export { evolveNetwork } from './train/evolution-step';
 
 // data
 export * from './data/index';
+
+// plots
+export * from './plots/index';

@@ -8,7 +8,9 @@ import { Command } from 'commander';
 import { SynapsesError } from '../core/errors';
 import { presetNames } from '../experiments/presets';
 import { version } from '../version';
+import { ablateCommand } from './ablate';
 import { benchCommand } from './bench';
+import { plotCommand } from './plot';
 import { trainCommand } from './train';
 
 const program = new Command();
@@ -26,7 +28,17 @@ program
   .option('-o, --out <dir>', 'output folder (default runs/<name>)')
   .option('--json', 'print the result as one JSON object on the last line of stdout')
   .option('--no-progress', 'no progress display')
+  .option('--no-figures', 'do not write the standard figures into <out>/figures')
   .action(trainCommand);
+
+program
+  .command('ablate')
+  .description('run an ablation grid (base config x axes x seeds) in parallel workers; resumable; writes results.jsonl and tables')
+  .argument('<grid>', 'grid JSON: { base: { preset?, ...config }, axes: { "dotted.key": [values] }, seeds: [..] }')
+  .option('-w, --workers <n>', 'worker threads (default: the number of cores; 0 runs in this thread)')
+  .option('-o, --out <dir>', 'output folder (default runs/<grid file name>)')
+  .option('--no-progress', 'no progress bar')
+  .action(ablateCommand);
 
 program
   .command('bench')
@@ -38,6 +50,15 @@ program
   .option('--data <name>', 'fashion-mnist or synthetic', 'fashion-mnist')
   .option('--out <file>', 'also write the results as JSON', 'bench-results/bench.json')
   .action(benchCommand);
+
+program
+  .command('plot')
+  .description('write the standard figures of a run folder: figures.html, plus SVG/PNG/PDF when Chromium is installed')
+  .argument('<run-dir>', 'a run folder written by train (metrics.jsonl, evolution.jsonl, model.json, manifest.json)')
+  .option('-o, --out <dir>', 'output folder (default <run-dir>/figures)')
+  .option('-f, --format <list>', 'image formats, comma-separated: svg,png,pdf (html is always written; default: all when Chromium is installed)')
+  .option('--scale <n>', 'PNG pixels per CSS pixel (default 2; 3.125 = 300 dpi)')
+  .action(plotCommand);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof SynapsesError) {

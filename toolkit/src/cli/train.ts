@@ -4,10 +4,13 @@
  * @packageDocumentation
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { ConfigError } from '../core/errors';
 import { parseValue, setDotted } from '../experiments/config';
 import { preset } from '../experiments/presets';
 import { runConfig } from '../experiments/run';
+import { writeRunFigures } from '../plots/run-figures';
+import { reportFigures } from './plot';
 import { progressCallbacks } from './progress';
 
 /** Options of the `train` command as parsed by commander. */
@@ -19,6 +22,8 @@ export interface TrainCommandOptions {
   out?: string;
   json?: boolean;
   progress?: boolean;
+  /** false with `--no-figures`. */
+  figures?: boolean;
 }
 
 /** Builds the config a `train` command line describes: preset, then file, then `--set`, then `--seed`. */
@@ -69,5 +74,14 @@ export async function trainCommand(o: TrainCommandOptions): Promise<void> {
     `test accuracy ${(100 * result.testAccuracy).toFixed(2)}% (best ${(100 * result.bestTestAccuracy).toFixed(2)}%), ` +
       `${result.connections} connections, ${result.seconds.toFixed(1)} s; results in ${out}\n`,
   );
+  // The standard figures; a failure here must not cost the run, whose results are already on disk.
+  if (o.figures !== false) {
+    try {
+      const written = await writeRunFigures(out, path.join(out, 'figures'));
+      reportFigures(written, (line) => process.stderr.write(`synapses-ts train: ${line}\n`));
+    } catch (e) {
+      process.stderr.write(`synapses-ts train: warning: figures not written: ${(e as Error).message}\n`);
+    }
+  }
   if (o.json) process.stdout.write(JSON.stringify(result) + '\n');
 }

@@ -47,3 +47,15 @@ export class NumericalError extends SynapsesError {}
 
 /** An invariant of the library itself was broken: a bug, not a user error. */
 export class InternalError extends SynapsesError {}
+
+/**
+ * A backend asked for by name cannot run on this machine (a missing native package, no display, no
+ * adapter...); the message says why and how to fix it. Only the `auto` backend falls back instead.
+ */
+export class BackendUnavailableError extends SynapsesError {}
+
+/**
+ * A backend can run here but not on this problem: a layer or batch exceeds one of its limits (index
+ * precision, texture size). Raised before any work is done; the message names the sizes and the limit.
+ */
+export class BackendLimitError extends SynapsesError {}

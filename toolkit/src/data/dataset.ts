@@ -22,6 +22,10 @@ export interface Dataset {
   readonly nClasses: number;
   /** Optional spatial shape of one sample, e.g. `[28, 28]` (used by plots); its product is nFeatures. */
   readonly sampleShape?: readonly number[];
+  /** Optional text of each class, indexed by label (e.g. the label values of a CSV file); length nClasses. */
+  readonly classNames?: readonly string[];
+  /** Optional name of each feature (e.g. CSV column names); length nFeatures. */
+  readonly featureNames?: readonly string[];
   /** The class label of every sample. */
   readonly labels: Int32Array;
   /**
@@ -32,14 +36,38 @@ export interface Dataset {
   gather(indices: Int32Array, start: number, count: number, x: Float32Array, y: Int32Array): void;
 }
 
+/** Optional names of a data set's classes and features (see {@link Dataset.classNames}). */
+export interface DatasetNames {
+  readonly classNames?: readonly string[];
+  readonly featureNames?: readonly string[];
+}
+
+/**
+ * Checks that `names` fit a data set of `nClasses` classes and `nFeatures` features.
+ * @throws {@link DataError} naming the data set and both lengths.
+ * @internal
+ */
+export function checkNames(name: string, names: DatasetNames, nFeatures: number, nClasses: number): void {
+  if (names.classNames && names.classNames.length !== nClasses) {
+    throw new DataError(`${name}: classNames has ${names.classNames.length} entries, expected nClasses = ${nClasses}`);
+  }
+  if (names.featureNames && names.featureNames.length !== nFeatures) {
+    throw new DataError(`${name}: featureNames has ${names.featureNames.length} entries, expected nFeatures = ${nFeatures}`);
+  }
+}
+
 /** A data set held in memory as a dense sample-major Float32Array. */
 export class DenseDataset implements Dataset {
   readonly nSamples: number;
+  readonly classNames?: readonly string[];
+  readonly featureNames?: readonly string[];
 
   /**
    * @param features - `nSamples * nFeatures` values, sample-major; must be finite.
    * @param labels - `nSamples` integers in [0, nClasses).
-   * @throws {@link DataError} on a size mismatch, a non-finite feature or a label out of range.
+   * @param names - optional class and feature names, kept by {@link DenseDataset.subset}.
+   * @throws {@link DataError} on a size mismatch, a non-finite feature, a label out of range or names of the
+   *   wrong length.
    */
   constructor(
     readonly name: string,
@@ -48,9 +76,13 @@ export class DenseDataset implements Dataset {
     readonly nFeatures: number,
     readonly nClasses: number,
     readonly sampleShape?: readonly number[],
+    names: DatasetNames = {},
   ) {
     checkInt(nFeatures, `${name}: nFeatures`, 1);
     checkInt(nClasses, `${name}: nClasses`, 1);
+    checkNames(name, names, nFeatures, nClasses);
+    if (names.classNames) this.classNames = names.classNames;
+    if (names.featureNames) this.featureNames = names.featureNames;
     this.nSamples = labels.length;
     if (features.length !== this.nSamples * nFeatures) {
       throw new DataError(
@@ -97,6 +129,14 @@ export class DenseDataset implements Dataset {
       f.set(this.features.subarray(s * nF, (s + 1) * nF), at * nF);
       l[at] = this.labels[s]!;
     });
-    return new DenseDataset(name, f, l, nF, this.nClasses, this.sampleShape);
+    return new DenseDataset(name, f, l, nF, this.nClasses, this.sampleShape, namesOf(this));
   }
+}
+
+/** The class and feature names of `ds` (only those it has), to pass on to a derived data set. @internal */
+export function namesOf(ds: Dataset): DatasetNames {
+  return {
+    ...(ds.classNames ? { classNames: ds.classNames } : {}),
+    ...(ds.featureNames ? { featureNames: ds.featureNames } : {}),
+  };
 }

@@ -6,19 +6,25 @@
 import { checkFinite, checkInt } from '../core/assert';
 import { InvalidArgumentError } from '../core/errors';
 import { rngFor } from '../core/rng';
-import { DenseDataset } from './dataset';
+import type { Dataset, DenseDataset } from './dataset';
 
 /** How large the test part is: an absolute count, or a fraction of the samples (rounded to nearest). */
 export type TestPart = { readonly testSize: number } | { readonly testFraction: number };
 
-/** The two parts of a split. */
-export interface TrainTest {
-  readonly train: DenseDataset;
-  readonly test: DenseDataset;
+/** The two parts of a split (dense by default; `TrainTest<SparseDataset>` for sparse data). */
+export interface TrainTest<T extends Dataset = DenseDataset> {
+  readonly train: T;
+  readonly test: T;
+}
+
+/** An in-memory data set that can copy out the samples at some indices (DenseDataset, SparseDataset). */
+export interface Subsettable<T extends Dataset> extends Dataset {
+  /** The samples at `indices`, in that order, as a new data set called `name`. */
+  subset(indices: Int32Array, name?: string): T;
 }
 
 /**
- * Splits `ds` into a test part and a train part by a seeded permutation (not stratified).
+ * Splits `ds` (dense or sparse) into a test part and a train part by a seeded permutation (not stratified).
  *
  * The permutation comes from `rngFor(seed, 'split')`; its first `testSize` entries form the test part, the
  * rest the train part, each kept in permutation order. Both parts are copies named `<name>/train` and
@@ -31,7 +37,7 @@ export interface TrainTest {
  * @example
  * const { train, test } = trainTestSplit(ds, { testFraction: 0.2 }, 0);
  */
-export function trainTestSplit(ds: DenseDataset, part: TestPart, seed: number): TrainTest {
+export function trainTestSplit<T extends Subsettable<T>>(ds: T, part: TestPart, seed: number): TrainTest<T> {
   checkFinite(seed, 'seed');
   const n = ds.nSamples;
   let testSize: number;
@@ -53,12 +59,12 @@ export function trainTestSplit(ds: DenseDataset, part: TestPart, seed: number): 
  *
  * @internal
  */
-export function splitByOrder(
-  ds: DenseDataset,
+export function splitByOrder<T extends Subsettable<T>>(
+  ds: T,
   order: Int32Array,
   testSize: number,
   trainLimit = Number.MAX_SAFE_INTEGER,
-): TrainTest {
+): TrainTest<T> {
   const trainEnd = Math.min(order.length, testSize + trainLimit);
   return {
     train: ds.subset(order.subarray(testSize, trainEnd), `${ds.name}/train`),

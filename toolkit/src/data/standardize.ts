@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-import { DenseDataset } from './dataset';
+import { DenseDataset, namesOf } from './dataset';
 import type { TrainTest } from './split';
 
 /** Per-feature mean and standard deviation (population std, as NumPy's `np.std`). */
@@ -45,7 +45,7 @@ export function applyStandardization(ds: DenseDataset, stats: FeatureStats, name
     const o = s * nF;
     for (let f = 0; f < nF; f++) out[o + f] = (ds.features[o + f]! - stats.mean[f]!) * scale[f]!;
   }
-  return new DenseDataset(name, out, ds.labels, nF, ds.nClasses, ds.sampleShape);
+  return new DenseDataset(name, out, ds.labels, nF, ds.nClasses, ds.sampleShape, namesOf(ds));
 }
 
 /**

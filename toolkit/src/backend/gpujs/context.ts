@@ -1,0 +1,216 @@
+/**
+ * One gpu.js instance in one mode, with its compiled kernels, its uploads and its read-backs.
+ *
+ * Device data: in GL modes an array a kernel reads is a texture. Every array argument of a compute kernel
+ * therefore goes through {@link GpujsContext.upload} (once per op call, shared by all the kernels of the op)
+ * or {@link GpujsContext.resident} (once per topology, see topology.ts), and results that feed another
+ * kernel stay textures (`pipeline: true`): only an op's final outputs are read back. In the cpu and webasm
+ * modes gpu.js has no device memory ("pipelined" results are typed arrays), so an upload is the array itself.
+ * Keeping argument kinds fixed per kernel (always textures in GL, always Float32Arrays otherwise) also keeps
+ * each kernel's compiled signature fixed.
+ *
+ * Every call checks that the kernel really ran in the mode asked for: gpu.js degrades some kernels to its
+ * cpu backend with only a console warning, and this backend must never be silently replaced.
+ *
+ * @packageDocumentation
+ */
+import { BackendUnavailableError } from '../../core/errors';
+import { loadGpujs, type GpuInstance, type GpuKernel, type GpuKernelClass, type GpuTexture } from './gpujs-api';
+import type { ModeLimits } from './limits';
+import { kernelClassOf, type GpujsMode } from './modes';
+
+/** An array as kernels read it: a texture in GL modes, a Float32Array otherwise. */
+export type DeviceArray = Float32Array | GpuTexture;
+
+/** A kernel: its name (unique per context) and its gpu.js source, a `function (...) { ... }` string. */
+export interface KernelDef {
+  readonly name: string;
+  readonly source: string;
+  /** Keep the result on the device for another kernel (a texture in GL modes). Default false. */
+  readonly pipeline?: boolean;
+}
+
+/** Counters of the work a context did; tests use them to prove what stays on the device. */
+export interface ContextStats {
+  /** Kernel launches (uploads excluded). */
+  kernelRuns: number;
+  /** Per-call uploads of an op's inputs (GL modes). */
+  uploads: number;
+  /** Uploads of topology arrays that stay on the device (GL modes) or are converted once (other modes). */
+  residentUploads: number;
+  /** Results read back to the host. */
+  readbacks: number;
+  /** Distinct kernels built (one per kernel and loop bound). */
+  kernels: number;
+}
+
+const UPLOAD_SOURCE = 'function (a) { return a[this.thread.x]; }';
+
+/** Rounds a loop bound up to a power of two (at least 8), so that small changes do not recompile. */
+export function loopBound(n: number): number {
+  let b = 8;
+  while (b < n) b *= 2;
+  return b;
+}
+
+/** A gpu.js instance in one mode. */
+export class GpujsContext {
+  readonly gpu: GpuInstance;
+  /** Whether kernels exchange textures (GL modes) rather than typed arrays. */
+  readonly textures: boolean;
+  readonly limits: ModeLimits;
+  readonly stats: ContextStats = { kernelRuns: 0, uploads: 0, residentUploads: 0, readbacks: 0, kernels: 0 };
+  private readonly expected: GpuKernelClass;
+  private readonly kernels = new Map<string, { k: GpuKernel; out: string }>();
+  private uploader: { k: GpuKernel; out: string } | null = null;
+  private readonly scratch = new Map<string, Float32Array>();
+
+  /** @throws {@link BackendUnavailableError} when gpu.js cannot start in `mode`. */
+  constructor(readonly mode: GpujsMode) {
+    const gpujs = loadGpujs();
+    this.expected = kernelClassOf(gpujs, mode);
+    try {
+      this.gpu = new gpujs.GPU({ mode });
+    } catch (e) {
+      throw new BackendUnavailableError(`gpu.js cannot start in mode ${mode}: ${(e as Error).message}`);
+    }
+    this.textures = mode === 'headlessgl';
+    const maxTextureSize = this.textures ? (gpujs.HeadlessGLKernel.features?.maxTextureSize ?? 4096) : Infinity;
+    this.limits = { label: `gpujs:${mode}`, maxTextureSize };
+  }
+
+  private build(def: KernelDef, loop: number, pipeline: boolean, immutable: boolean): { k: GpuKernel; out: string } {
+    this.stats.kernels++;
+    const k = this.gpu.createKernel(def.source, {
+      output: [1],
+      pipeline,
+      immutable,
+      dynamicOutput: true,
+      dynamicArguments: true,
+      precision: 'single',
+      tactic: 'precision',
+      loopMaxIterations: loop,
+    });
+    return { k, out: '1' };
+  }
+
+  private invoke(entry: { k: GpuKernel; out: string }, name: string, output: number[], args: unknown[]): unknown {
+    const key = output.join('x');
+    if (entry.out !== key) {
+      entry.k.setOutput(output);
+      entry.out = key;
+    }
+    const result = entry.k(...args);
+    const ran = entry.k.kernel?.constructor;
+    if (ran !== this.expected) {
+      throw new BackendUnavailableError(
+        `gpu.js ran kernel ${name} with ${ran?.name ?? 'no kernel'} instead of ${this.expected.name} (mode ${this.mode})` +
+          (entry.k.kernel?.fallbackReason ? `: ${entry.k.kernel.fallbackReason}` : ''),
+      );
+    }
+    return result;
+  }
+
+  /**
+   * Runs kernel `def` over `output` (`[n]` or `[width, height]`; thread.x runs along the width).
+   * @param loop - the longest loop any thread runs (rounded up by {@link loopBound}); gpu.js stops every
+   *   loop after `loopMaxIterations` passes, silently, so it must cover the longest row.
+   * @returns the result: a typed array (or rows of one) for a final kernel; for a pipelined kernel a
+   *   texture in GL modes, a typed array otherwise.
+   */
+  run(def: KernelDef, loop: number, output: number[], ...args: unknown[]): unknown {
+    const bound = loopBound(loop);
+    const key = `${def.name}|${bound}`;
+    let entry = this.kernels.get(key);
+    if (!entry) {
+      entry = this.build(def, bound, def.pipeline ?? false, false);
+      this.kernels.set(key, entry);
+    }
+    this.stats.kernelRuns++;
+    return this.invoke(entry, def.name, output, args);
+  }
+
+  private uploadRaw(a: Float32Array): GpuTexture {
+    if (!this.uploader) this.uploader = this.build({ name: 'upload', source: UPLOAD_SOURCE }, 8, true, true);
+    return this.invoke(this.uploader, 'upload', [Math.max(a.length, 1)], [a.length === 0 ? new Float32Array(1) : a]) as GpuTexture;
+  }
+
+  /** `a` as a Float32Array: itself, or converted into a reusable scratch buffer named `slot`. */
+  asFloat32(a: Float32Array | Int32Array | Uint8Array, slot: string): Float32Array {
+    if (a instanceof Float32Array) return a;
+    let s = this.scratch.get(slot);
+    if (!s || s.length < a.length) {
+      s = new Float32Array(a.length);
+      this.scratch.set(slot, s);
+    }
+    const view = s.length === a.length ? s : s.subarray(0, a.length);
+    for (let i = 0; i < a.length; i++) view[i] = a[i]!;
+    return view;
+  }
+
+  /**
+   * An op input on the device for the duration of one op: a texture to pass to the op's kernels (GL modes;
+   * register it with `temps` and release them at the end), or the array itself. Non-float arrays are
+   * converted through scratch buffer `slot` first.
+   */
+  upload(a: Float32Array | Int32Array | Uint8Array, slot: string, temps: GpuTexture[]): DeviceArray {
+    const f = this.asFloat32(a, slot);
+    if (!this.textures) return f;
+    this.stats.uploads++;
+    const t = this.uploadRaw(f);
+    temps.push(t);
+    return t;
+  }
+
+  /** A long-lived copy of `a` on the device (an owned Float32Array in the other modes); free it with {@link GpujsContext.free}. */
+  resident(a: ArrayLike<number>): DeviceArray {
+    this.stats.residentUploads++;
+    const f = Float32Array.from(a);
+    return this.textures ? this.uploadRaw(f) : f;
+  }
+
+  /** Releases device arrays made by {@link GpujsContext.upload} or {@link GpujsContext.resident}. */
+  free(arrays: readonly DeviceArray[]): void {
+    if (!this.textures) return;
+    for (const a of arrays) (a as GpuTexture).delete();
+  }
+
+  /** Copies a 1-D result (typed array or texture) into `out` (its first `out.length` values). */
+  read1d(result: unknown, out: Float32Array): Float32Array {
+    this.stats.readbacks++;
+    const r = this.textures && !(result instanceof Float32Array) && !Array.isArray(result) ? (result as GpuTexture).toArray() : result;
+    if (r instanceof Float32Array) {
+      out.set(r.length === out.length ? r : r.subarray(0, out.length));
+    } else {
+      // A 1-D output of length 1 comes back as a plain array in some modes.
+      const a = r as ArrayLike<number>;
+      for (let i = 0; i < out.length; i++) out[i] = a[i]!;
+    }
+    return out;
+  }
+
+  /**
+   * Copies a 2-D result `[width, height]` into `out`, row `y` at `out[y * width ...]`. gpu.js returns 2-D
+   * outputs as `result[y][x]`: one array per y, so y is the neuron and x the sample (feature-major).
+   */
+  read2d(result: unknown, out: Float32Array, width: number, height: number): Float32Array {
+    this.stats.readbacks++;
+    const r = this.textures && !(result instanceof Float32Array) && !Array.isArray(result) ? (result as GpuTexture).toArray() : result;
+    if (Array.isArray(r)) {
+      for (let y = 0; y < height; y++) {
+        const row = r[y] as Float32Array;
+        out.set(row.length === width ? row : row.subarray(0, width), y * width);
+      }
+    } else {
+      out.set((r as Float32Array).subarray(0, width * height));
+    }
+    return out;
+  }
+
+  /** Destroys the gpu.js instance and its kernels; the context must not be used afterwards. */
+  destroy(): void {
+    this.kernels.clear();
+    this.uploader = null;
+    void this.gpu.destroy();
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Runs kernel calls over a range of rows, on the calling thread only or split across worker threads.
+ *
+ * A job is a short list of kernel calls whose last two arguments are a row range `[r0, r1)`, and a cut of
+ * the rows into chunks `[splits[c], splits[c + 1])`; every call runs on every chunk, chunk by chunk. Chunks
+ * write disjoint rows and no kernel reduces across rows, so the result is the same bits however the rows
+ * are cut and whichever thread runs a chunk.
+ *
+ * @packageDocumentation
+ */
+import type { KernelExports } from './loader';
+
+/** Kernel names a job may call (each takes `r0, r1` as its last two arguments). */
+export type KernelName = 'gatherRows' | 'permuteRows' | 'denseGatherRows' | 'dotRows' | 'denseDotRows';
+
+/** Index of each kernel in the worker protocol. */
+export const KERNEL_IDS: Record<KernelName, number> = {
+  gatherRows: 0,
+  permuteRows: 1,
+  denseGatherRows: 2,
+  dotRows: 3,
+  denseDotRows: 4,
+};
+
+/** One kernel call of a job, without its trailing row range. */
+export interface KernelCall {
+  readonly fn: KernelName;
+  readonly args: readonly number[];
+}
+
+/** Runs jobs. */
+export interface Dispatcher {
+  /** Threads that run chunks of a job (1 = the calling thread only). */
+  readonly threads: number;
+  /** How many chunks this dispatcher wants a job cut into. */
+  readonly chunks: number;
+  /** Runs `calls` on every chunk `[splits[c], splits[c+1])`, c < splits.length - 1; returns when all are done. */
+  run(calls: readonly KernelCall[], splits: Int32Array): void;
+  /** Share of all chunks so far that worker threads ran (0 without workers). */
+  workerShare(): number;
+  /** Stops worker threads, if any. */
+  dispose(): void;
+}
+
+/** A dispatcher that runs every part on the calling thread. */
+export function inlineDispatcher(k: KernelExports): Dispatcher {
+  const fns: Record<KernelName, (...a: number[]) => void> = {
+    gatherRows: k.gatherRows,
+    permuteRows: k.permuteRows,
+    denseGatherRows: k.denseGatherRows,
+    dotRows: k.dotRows,
+    denseDotRows: k.denseDotRows,
+  };
+  return {
+    threads: 1,
+    chunks: 1,
+    run(calls, splits) {
+      const r0 = splits[0]!, r1 = splits[splits.length - 1]!;
+      if (r1 <= r0) return;
+      for (const c of calls) fns[c.fn](...c.args, r0, r1);
+    },
+    workerShare: () => 0,
+    dispose() {},
+  };
+}

@@ -1,0 +1,220 @@
+/**
+ * Worker threads for the wasm kernels: `threads - 1` workers instantiate the same module over the same
+ * shared `WebAssembly.Memory` and help the calling thread with each job.
+ *
+ * A job is cut into a fixed number of chunks of rows (by work, independent of the thread count). The
+ * caller and the workers claim chunks one at a time from a shared counter (`Atomics.add`) until none is
+ * left, so a worker that the OS has not scheduled yet, or that is slow, costs at most one chunk of waiting:
+ * the caller takes over the rest. Each chunk writes its own rows only, with the same code whoever runs it,
+ * so the bits of a result depend neither on the number of threads nor on who ran which chunk.
+ *
+ * Hand-off without messages: the job (kernel ids, arguments, chunk boundaries) is written into a control
+ * block in the shared memory, the job counter is bumped and waiters are woken with `Atomics.notify`. Idle
+ * workers spin for a moment before they sleep in `Atomics.wait`, so the many short jobs of a training step
+ * find them awake.
+ *
+ * Joining: a worker that wakes up late must not run chunks of the next job with the arguments of the old
+ * one. It first joins the job it saw (compare-and-swap on a word holding the job's number and a count of
+ * joined workers); the caller closes the job only when every chunk is done and no worker is still joined,
+ * and writes the next job only after that.
+ *
+ * @packageDocumentation
+ */
+import { Worker } from 'node:worker_threads';
+import { KERNEL_IDS, type Dispatcher, type KernelCall } from './dispatch';
+import { instantiateKernels } from './loader';
+import type { WasmMemory, WasmModule } from './wasm-api';
+
+// Control block layout (int32 slots).
+const SEQ = 0; // job number; idle workers wait for it to change
+const JOIN = 1; // (job number & 0x7fff) << 16 | CLOSED | workers joined
+const NEXT = 2; // next chunk to claim
+const DONE = 3; // chunks finished
+const STOP = 4; // 1: workers exit
+const ERROR = 5; // 1 + index of the first worker whose chunk threw
+const NCALLS = 6;
+const NCHUNKS = 7;
+const WORKER_CHUNKS = 8; // chunks run by workers since the start (statistics)
+const BODY = 10; // per call: kernel id, argument count, arguments; then nChunks + 1 chunk boundaries
+const CTL_INTS = 256;
+const CLOSED = 0x8000;
+
+/**
+ * Chunks per job: a fixed cut, the same for any thread count. Enough that a late or slow worker costs
+ * little (the caller takes over the remaining chunks), few enough that claiming them is cheap.
+ */
+const CHUNKS = 16;
+/** Checks of a counter between two looks at the clock while spinning. */
+const SPIN_CHECKS = 256;
+/** Waiting longer than this for a chunk means a worker died. */
+const WAIT_LIMIT_MS = 600_000;
+
+// The worker: plain JavaScript (no TypeScript loader is needed in the worker, whatever runs the caller).
+const WORKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { module, memory, ctlOffset, index, C, spinMs } = workerData;
+const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
+const fns = [k.gatherRows, k.permuteRows, k.denseGatherRows, k.dotRows, k.denseDotRows];
+const ctl = new Int32Array(memory.buffer, ctlOffset, C.CTL_INTS);
+let seen = 0;
+for (;;) {
+  // Wait for a new job: spin for spinMs (jobs come in bursts within a training step), then sleep.
+  const t0 = performance.now();
+  let spins = 0;
+  while (Atomics.load(ctl, C.SEQ) === seen) {
+    if (++spins === C.SPIN_CHECKS) {
+      spins = 0;
+      if (performance.now() - t0 > spinMs) Atomics.wait(ctl, C.SEQ, seen);
+    }
+  }
+  seen = Atomics.load(ctl, C.SEQ);
+  if (Atomics.load(ctl, C.STOP) !== 0) break;
+  // Join job 'seen' unless it is closed or already replaced.
+  const tag = (seen & 0x7fff) << 16;
+  let joined = false;
+  for (;;) {
+    const j = Atomics.load(ctl, C.JOIN);
+    if ((j & 0x7fff0000) !== tag || (j & C.CLOSED) !== 0) break;
+    if (Atomics.compareExchange(ctl, C.JOIN, j, j + 1) === j) { joined = true; break; }
+  }
+  if (!joined) continue;
+  try {
+    const nCalls = ctl[C.NCALLS], nChunks = ctl[C.NCHUNKS];
+    let o = C.BODY;
+    const calls = [];
+    for (let c = 0; c < nCalls; c++) {
+      const id = ctl[o], n = ctl[o + 1];
+      calls.push([fns[id], Array.from(ctl.subarray(o + 2, o + 2 + n))]);
+      o += 2 + n;
+    }
+    for (;;) {
+      const c = Atomics.add(ctl, C.NEXT, 1);
+      if (c >= nChunks) break;
+      const r0 = ctl[o + c], r1 = ctl[o + c + 1];
+      try {
+        if (r1 > r0) for (const [f, a] of calls) f(...a, r0, r1);
+      } catch (e) {
+        Atomics.compareExchange(ctl, C.ERROR, 0, index + 1);
+      }
+      Atomics.add(ctl, C.WORKER_CHUNKS, 1);
+      if (Atomics.add(ctl, C.DONE, 1) === nChunks - 1) Atomics.notify(ctl, C.DONE);
+    }
+  } finally {
+    if ((Atomics.sub(ctl, C.JOIN, 1) & 0x7fff) === 1) Atomics.notify(ctl, C.JOIN);
+  }
+}
+`;
+
+/**
+ * A dispatcher over `threads - 1` worker threads plus the calling thread.
+ * @param module - the compiled kernels.
+ * @param memory - the shared memory the caller's instance uses.
+ * @param ctlOffset - byte address of a free 1 KiB block of that memory (the control block).
+ * @param spinMs - how long an idle worker spins before it sleeps.
+ */
+export function threadDispatcher(
+  module: WasmModule,
+  memory: WasmMemory,
+  threads: number,
+  ctlOffset: number,
+  spinMs: number,
+): Dispatcher {
+  const kernels = instantiateKernels(module, memory);
+  const fns = [kernels.gatherRows, kernels.permuteRows, kernels.denseGatherRows, kernels.dotRows, kernels.denseDotRows] as Array<
+    (...a: number[]) => void
+  >;
+  const ctl = new Int32Array(memory.buffer, ctlOffset, CTL_INTS);
+  ctl.fill(0);
+  ctl[JOIN] = CLOSED; // job 0 never runs
+  const C = { SEQ, JOIN, NEXT, DONE, STOP, ERROR, NCALLS, NCHUNKS, WORKER_CHUNKS, BODY, CTL_INTS, CLOSED, SPIN_CHECKS };
+  const workers: Worker[] = [];
+  for (let t = 1; t < threads; t++) {
+    const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, ctlOffset, index: t, C, spinMs } });
+    w.unref();
+    workers.push(w);
+  }
+  let seq = 0;
+  let disposed = false;
+  let chunksRun = 0;
+  const calls0: Array<{ f: (...a: number[]) => void; a: readonly number[] }> = [];
+
+  return {
+    threads,
+    chunks: CHUNKS,
+    run(calls: readonly KernelCall[], splits: Int32Array): void {
+      if (disposed) throw new Error('wasm backend was disposed');
+      const nChunks = splits.length - 1;
+      let o = BODY;
+      calls0.length = 0;
+      for (const c of calls) {
+        ctl[o] = KERNEL_IDS[c.fn];
+        ctl[o + 1] = c.args.length;
+        for (let i = 0; i < c.args.length; i++) ctl[o + 2 + i] = c.args[i]!;
+        o += 2 + c.args.length;
+        calls0.push({ f: fns[KERNEL_IDS[c.fn]]!, a: c.args });
+      }
+      if (o + splits.length > CTL_INTS) throw new Error('wasm job does not fit the control block (internal error)');
+      ctl.set(splits, o);
+      ctl[NCALLS] = calls.length;
+      ctl[NCHUNKS] = nChunks;
+      chunksRun += nChunks;
+      Atomics.store(ctl, ERROR, 0);
+      Atomics.store(ctl, NEXT, 0);
+      Atomics.store(ctl, DONE, 0);
+      seq = (seq + 1) | 0;
+      Atomics.store(ctl, JOIN, (seq & 0x7fff) << 16);
+      Atomics.store(ctl, SEQ, seq);
+      Atomics.notify(ctl, SEQ);
+
+      let failure: unknown = null;
+      for (;;) {
+        const c = Atomics.add(ctl, NEXT, 1);
+        if (c >= nChunks) break;
+        const r0 = splits[c]!, r1 = splits[c + 1]!;
+        try {
+          if (r1 > r0) for (const k of calls0) k.f(...k.a, r0, r1);
+        } catch (e) {
+          failure ??= e;
+        }
+        Atomics.add(ctl, DONE, 1);
+      }
+      waitUntil(DONE, (v) => v >= nChunks);
+      // Close the job once no worker is joined; only then may the next job overwrite the control block.
+      for (;;) {
+        const j = Atomics.load(ctl, JOIN);
+        if ((j & 0x7fff) === 0 && Atomics.compareExchange(ctl, JOIN, j, j | CLOSED) === j) break;
+        waitUntil(JOIN, (v) => (v & 0x7fff) === 0);
+      }
+      if (failure !== null) throw failure;
+      const err = Atomics.load(ctl, ERROR);
+      if (err !== 0) throw new Error(`wasm kernel failed in worker thread ${err - 1}`);
+    },
+    workerShare(): number {
+      return chunksRun === 0 ? 0 : Atomics.load(ctl, WORKER_CHUNKS) / chunksRun;
+    },
+    dispose(): void {
+      if (disposed) return;
+      disposed = true;
+      Atomics.store(ctl, STOP, 1);
+      Atomics.add(ctl, SEQ, 1);
+      Atomics.notify(ctl, SEQ);
+      for (const w of workers) void w.terminate();
+    },
+  };
+
+  /** Spins, then sleeps in short waits, until `done(ctl[slot])`. */
+  function waitUntil(slot: number, done: (v: number) => boolean): void {
+    let spins = 0;
+    const start = performance.now();
+    for (;;) {
+      const v = Atomics.load(ctl, slot);
+      if (done(v)) return;
+      if (++spins === SPIN_CHECKS) {
+        spins = 0;
+        const waited = performance.now() - start;
+        if (waited > spinMs) Atomics.wait(ctl, slot, v, 1);
+        if (waited > WAIT_LIMIT_MS) throw new Error('a wasm worker thread did not finish its chunk in time');
+      }
+    }
+  }
+}

@@ -1,0 +1,19 @@
+/**
+ * The worker-thread entry of the ablation runner: runs one cell with {@link runConfig}, resuming from the
+ * cell's checkpoint when one exists.
+ *
+ * @packageDocumentation
+ */
+import type { Cell } from './grid';
+import { runConfig, type RunResult } from './run';
+
+/** Task of one worker call. */
+export interface CellTask {
+  readonly cell: Cell;
+  readonly runDir: string;
+}
+
+/** Runs one cell (the piscina task function). */
+export default async function runCell(task: CellTask): Promise<RunResult> {
+  return runConfig(task.cell.config, { outDir: task.runDir, resume: true });
+}

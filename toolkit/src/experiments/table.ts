@@ -1,0 +1,89 @@
+/**
+ * Results tables with danfojs-node: one row per run, and a summary grouped by the grid's axes with the
+ * mean, sample standard deviation and count of each metric.
+ *
+ * danfojs-node loads TensorFlow.js, so it is imported lazily, only when a table is built.
+ *
+ * @packageDocumentation
+ */
+import * as path from 'node:path';
+import type { DataFrame } from 'danfojs-node';
+import { writeFileAtomic } from '../io/files';
+import type { ResultRow } from './ablation';
+
+/** The metrics summarised per group. */
+export const SUMMARY_METRICS = ['testAccuracy', 'bestTestAccuracy', 'testLoss', 'seconds', 'connections'] as const;
+
+async function danfo(): Promise<typeof import('danfojs-node')> {
+  return import('danfojs-node');
+}
+
+/** Flattens result rows into table records: one column per axis key, then seed and the metrics. */
+export function tableRecords(rows: readonly ResultRow[]): Record<string, string | number>[] {
+  return rows.map((r) => {
+    const rec: Record<string, string | number> = {};
+    for (const [k, v] of Object.entries(r.axes)) rec[k] = typeof v === 'number' ? v : typeof v === 'string' ? v : JSON.stringify(v);
+    rec.seed = r.seed;
+    for (const m of SUMMARY_METRICS) rec[m] = r[m];
+    rec.epochs = r.epochs;
+    rec.id = r.id;
+    return rec;
+  });
+}
+
+/** A danfojs DataFrame of the result rows (see {@link tableRecords}). */
+export async function resultsFrame(rows: readonly ResultRow[]): Promise<DataFrame> {
+  const dfd = await danfo();
+  return new dfd.DataFrame(tableRecords(rows));
+}
+
+/**
+ * Groups the rows by the axis keys and aggregates every metric with mean, std (sample) and count.
+ * With no axes (a single cell over seeds) the whole table is one group.
+ */
+export async function summarize(rows: readonly ResultRow[]): Promise<DataFrame> {
+  const df = await resultsFrame(rows);
+  const axes = Object.keys(rows[0]?.axes ?? {});
+  const keys = axes.length ? axes : ['group'];
+  const frame = axes.length ? df : df.addColumn('group', rows.map(() => 'all'), { inplace: false });
+  const agg: Record<string, string[]> = {};
+  for (const m of SUMMARY_METRICS) agg[m] = ['mean', 'std', 'count'];
+  return frame.groupby(keys).agg(agg);
+}
+
+/** Writes `results.csv` and `summary.csv` into `outDir`; returns their paths and a printable summary. */
+export async function writeResultTables(outDir: string, rows: readonly ResultRow[]): Promise<{ resultsCsv: string; summaryCsv: string; text: string }> {
+  const resultsCsv = path.join(outDir, 'results.csv');
+  const summaryCsv = path.join(outDir, 'summary.csv');
+  if (rows.length === 0) {
+    writeFileAtomic(resultsCsv, '');
+    writeFileAtomic(summaryCsv, '');
+    return { resultsCsv, summaryCsv, text: '(no finished runs)' };
+  }
+  const df = await resultsFrame(rows);
+  const summary = await summarize(rows);
+  const dfd = await danfo();
+  writeFileAtomic(resultsCsv, dfd.toCSV(df, { header: true }) as string);
+  writeFileAtomic(summaryCsv, dfd.toCSV(summary, { header: true }) as string);
+  return { resultsCsv, summaryCsv, text: summaryText(summary) };
+}
+
+/** A compact plain-text rendering of a summary frame: axes, then accuracy mean +- std (n), seconds, connections. */
+export function summaryText(summary: DataFrame): string {
+  const cols = summary.columns as string[];
+  const rows = summary.values as unknown as (string | number)[][];
+  const axes = cols.filter((c) => !SUMMARY_METRICS.some((m) => c.startsWith(`${m}_`)));
+  const at = (r: (string | number)[], c: string) => r[cols.indexOf(c)];
+  const fmt = (v: unknown, d: number) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(d) : '-');
+  const header = [...axes, 'test accuracy (mean +- std, n)', 'best', 'seconds', 'connections'];
+  const body = rows.map((r) => [
+    ...axes.map((a) => String(at(r, a))),
+    `${fmt(100 * (at(r, 'testAccuracy_mean') as number), 2)}% +- ${fmt(100 * (at(r, 'testAccuracy_std') as number), 2)} (${at(r, 'testAccuracy_count')})`,
+    `${fmt(100 * (at(r, 'bestTestAccuracy_mean') as number), 2)}%`,
+    fmt(at(r, 'seconds_mean'), 1),
+    fmt(at(r, 'connections_mean'), 0),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+}

@@ -1,0 +1,313 @@
+/**
+ * Saving figures for papers: SVG and PNG through `Plotly.toImage`, vector PDF through Chromium's printing,
+ * all rendered by a real headless Chromium (Debian's `chromium`, with `fonts-liberation`) driven by
+ * `playwright-core`; HTML written directly, with the plotly bundle inlined, no browser needed.
+ *
+ * A browser takes seconds to start and tens of milliseconds per figure once warm, so a
+ * {@link FigureExporter} is one browser for a batch of figures; {@link saveFigure} uses a shared one,
+ * started on first use and closed when it has been idle for a moment (so a script ends by itself), by
+ * {@link closeSharedExporter}, or when the process exits.
+ *
+ * @packageDocumentation
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { check } from '../core/assert';
+import { InvalidArgumentError, SynapsesError } from '../core/errors';
+import { writeFileAtomic } from '../io/files';
+import type { Figure } from './figure';
+import { checkFigure, figureHtmlDocument, figureJson, plotlyBundle } from './html';
+
+/** Output formats of {@link saveFigure}. */
+export type FigureFormat = 'svg' | 'png' | 'pdf' | 'html';
+/** Every format, and the ones that need a browser. */
+export const FIGURE_FORMATS: readonly FigureFormat[] = ['svg', 'png', 'pdf', 'html'];
+export const IMAGE_FORMATS: readonly FigureFormat[] = ['svg', 'png', 'pdf'];
+
+/** Where Chromium is looked for: `$SYNAPSES_CHROMIUM`, else Debian's `/usr/bin/chromium`. */
+export function chromiumPath(): string {
+  return process.env.SYNAPSES_CHROMIUM || '/usr/bin/chromium';
+}
+
+/**
+ * The flags Chromium runs with: headless, no sandbox (containers run as root), no GPU, and nothing that
+ * reaches the network on its own. playwright adds a fresh temporary profile (`--user-data-dir`) per
+ * launch and deletes it on close.
+ */
+export const CHROMIUM_ARGS: readonly string[] = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+  '--disable-sync', '--no-first-run', '--disable-quic',
+];
+
+/** Static export needs Chromium and it is missing (or cannot start); the message says how to install it. */
+export class BrowserNotFoundError extends SynapsesError {}
+
+/** Whether a Chromium binary exists where {@link chromiumPath} says. */
+export function browserAvailable(executablePath = chromiumPath()): boolean {
+  try {
+    fs.accessSync(executablePath, fs.constants.X_OK);
+    return fs.statSync(executablePath).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function missingBrowser(executablePath: string, detail?: string): BrowserNotFoundError {
+  return new BrowserNotFoundError(
+    `exporting figures as SVG, PNG or PDF needs a headless Chromium, ${detail ?? `and none was found at ${executablePath}`}. ` +
+      'Install the Debian packages "chromium" and "fonts-liberation" (as root: apt-get install chromium fonts-liberation; ' +
+      '`npm run setup` does it), or set SYNAPSES_CHROMIUM to a Chromium binary. HTML export needs no browser.',
+  );
+}
+
+/** Options of one export. */
+export interface ExportOptions {
+  /** The format (default: from the file extension in {@link saveFigure}; required for {@link FigureExporter.render}). */
+  readonly format?: FigureFormat;
+  /** Size in CSS pixels (default: the figure's layout width and height, else 700 x 450). */
+  readonly width?: number;
+  readonly height?: number;
+  /** PNG pixel density: the PNG is `width * scale` x `height * scale` pixels (default 1; 3.125 = 300 dpi). SVG and PDF are vector. */
+  readonly scale?: number;
+}
+
+function sizeOf(fig: Figure, options: ExportOptions): { width: number; height: number; scale: number } {
+  const width = options.width ?? (typeof fig.layout.width === 'number' ? fig.layout.width : 700);
+  const height = options.height ?? (typeof fig.layout.height === 'number' ? fig.layout.height : 450);
+  const scale = options.scale ?? 1;
+  check(Number.isFinite(width) && width >= 10, () => `width must be at least 10 pixels, got ${width}`);
+  check(Number.isFinite(height) && height >= 10, () => `height must be at least 10 pixels, got ${height}`);
+  check(Number.isFinite(scale) && scale > 0 && scale <= 20, () => `scale must be in (0, 20], got ${scale}`);
+  return { width: Math.round(width), height: Math.round(height), scale };
+}
+
+/** The format named by `options.format` or by the extension of `file`, checked to agree. */
+export function formatFor(file: string, format?: FigureFormat): FigureFormat {
+  const ext = path.extname(file).slice(1).toLowerCase() as FigureFormat;
+  const chosen = format ?? ext;
+  if (!FIGURE_FORMATS.includes(chosen)) {
+    throw new InvalidArgumentError(`cannot tell the format of "${file}": use a .svg, .png, .pdf or .html file name, or pass format`);
+  }
+  if (format !== undefined && FIGURE_FORMATS.includes(ext) && ext !== format) {
+    throw new InvalidArgumentError(`file "${file}" has extension .${ext} but format "${format}" was asked for`);
+  }
+  return chosen;
+}
+
+// The page-side helper, installed once per page: draws a figure at a fixed size and returns plotly's image
+// (a data URL) for svg/png, or leaves it on the page for printing to PDF.
+const PAGE_HELPER = `
+window.__synapsesRender = async function (json, format, width, height, scale) {
+  var fig = JSON.parse(json);
+  var old = document.getElementById('figure');
+  if (old) { window.Plotly.purge(old); old.remove(); }
+  var el = document.createElement('div');
+  el.id = 'figure';
+  el.style.width = width + 'px';
+  el.style.height = height + 'px';
+  el.style.overflow = 'hidden';
+  document.body.appendChild(el);
+  var layout = Object.assign({}, fig.layout, { width: width, height: height });
+  await window.Plotly.newPlot(el, { data: fig.data, layout: layout, frames: fig.frames || [], config: { staticPlot: true, displayModeBar: false } });
+  if (format === 'pdf') return '';
+  return await window.Plotly.toImage(el, { format: format, width: width, height: height, scale: scale });
+};
+`;
+
+const PAGE_HTML = '<!DOCTYPE html><html><head><meta charset="utf-8"><style>@page{margin:0}html,body{margin:0;padding:0;background:#fff;overflow:hidden}</style></head><body></body></html>';
+
+/**
+ * One headless Chromium with the plotly bundle loaded, for exporting many figures. Close it when done.
+ * @example
+ * const exporter = await FigureExporter.launch();
+ * try {
+ *   await exporter.save(fig, 'figures/curves.pdf');
+ *   await exporter.save(fig, 'figures/curves.png', { scale: 3.125 });
+ * } finally {
+ *   await exporter.close();
+ * }
+ */
+export class FigureExporter {
+  private closed = false;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly pageErrors: string[] = [];
+
+  private constructor(
+    private readonly browser: Browser,
+    private readonly context: BrowserContext,
+    private readonly page: Page,
+  ) {
+    page.on('pageerror', (e) => this.pageErrors.push(e.message));
+  }
+
+  /**
+   * Starts Chromium and loads plotly.js into a blank page (a few seconds).
+   * @param options.executablePath - the Chromium binary (default {@link chromiumPath}).
+   * @throws {@link BrowserNotFoundError} when Chromium is missing or does not start.
+   */
+  static async launch(options: { executablePath?: string; timeoutMs?: number } = {}): Promise<FigureExporter> {
+    const executablePath = options.executablePath ?? chromiumPath();
+    if (!browserAvailable(executablePath)) throw missingBrowser(executablePath);
+    const timeout = options.timeoutMs ?? 60_000;
+    const { chromium } = await import('playwright-core');
+    let browser: Browser;
+    try {
+      browser = await chromium.launch({ executablePath, headless: true, args: [...CHROMIUM_ARGS], timeout });
+    } catch (e) {
+      throw missingBrowser(executablePath, `and the one at ${executablePath} did not start (${(e as Error).message.split('\n')[0]})`);
+    }
+    try {
+      const context = await browser.newContext({ deviceScaleFactor: 1, javaScriptEnabled: true });
+      // Figures never need the network: refuse every request, so nothing can leak or hang.
+      await context.route('**/*', (route) => route.abort());
+      const page = await context.newPage();
+      page.setDefaultTimeout(timeout);
+      await page.setContent(PAGE_HTML);
+      await page.addScriptTag({ content: plotlyBundle() });
+      await page.addScriptTag({ content: PAGE_HELPER });
+      return new FigureExporter(browser, context, page);
+    } catch (e) {
+      await browser.close().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /** Whether {@link FigureExporter.close} was called. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /**
+   * Renders `fig`: an SVG document as a string, or PNG / PDF bytes. Calls are serialised (one page).
+   * @throws {@link InvalidArgumentError} for a bad figure, size or format; an Error naming plotly's
+   *   message when plotly cannot draw the figure.
+   */
+  render(fig: Figure, options: ExportOptions & { format: 'svg' }): Promise<string>;
+  render(fig: Figure, options: ExportOptions & { format: 'png' | 'pdf' }): Promise<Uint8Array>;
+  render(fig: Figure, options: ExportOptions & { format: FigureFormat }): Promise<string | Uint8Array>;
+  async render(fig: Figure, options: ExportOptions & { format: FigureFormat }): Promise<string | Uint8Array> {
+    checkFigure(fig);
+    const format = options.format;
+    if (!IMAGE_FORMATS.includes(format)) throw new InvalidArgumentError(`render needs "svg", "png" or "pdf", got "${String(format)}"`);
+    const size = sizeOf(fig, options);
+    const json = figureJson(fig);
+    const job = this.queue.then(() => this.renderNow(json, format, size));
+    this.queue = job.catch(() => undefined);
+    return job;
+  }
+
+  private async renderNow(json: string, format: FigureFormat, { width, height, scale }: { width: number; height: number; scale: number }): Promise<string | Uint8Array> {
+    if (this.closed) throw new InvalidArgumentError('this FigureExporter is closed');
+    this.pageErrors.length = 0;
+    let url: string;
+    try {
+      url = await this.page.evaluate(
+        ([j, f, w, h, s]) => (globalThis as unknown as { __synapsesRender: (...a: unknown[]) => Promise<string> }).__synapsesRender(j, f, w, h, s),
+        [json, format, width, height, scale] as const,
+      );
+    } catch (e) {
+      const extra = this.pageErrors.length ? ` (page errors: ${this.pageErrors.join('; ')})` : '';
+      throw new Error(`plotly could not draw the figure: ${(e as Error).message.split('\n')[0]}${extra}`);
+    }
+    if (format === 'pdf') {
+      const pdf = await this.page.pdf({ width: `${width}px`, height: `${height}px`, printBackground: true, pageRanges: '1', margin: { top: '0', right: '0', bottom: '0', left: '0' } });
+      return new Uint8Array(pdf.buffer, pdf.byteOffset, pdf.byteLength);
+    }
+    const comma = url.indexOf(',');
+    const head = url.slice(0, comma);
+    const body = url.slice(comma + 1);
+    if (format === 'svg') return head.endsWith(';base64') ? Buffer.from(body, 'base64').toString('utf8') : decodeURIComponent(body);
+    const png = Buffer.from(body, 'base64');
+    return new Uint8Array(png.buffer, png.byteOffset, png.byteLength);
+  }
+
+  /**
+   * Renders `fig` and writes it to `file` atomically (creating folders); HTML is written without the browser.
+   * @returns the path written.
+   */
+  async save(fig: Figure, file: string, options: ExportOptions = {}): Promise<string> {
+    const format = formatFor(file, options.format);
+    if (format === 'html') {
+      writeFileAtomic(file, figureHtmlDocument(fig, path.basename(file, '.html')));
+      return file;
+    }
+    const out = await this.render(fig, { ...options, format });
+    writeFileAtomic(file, out);
+    return file;
+  }
+
+  /** Closes the browser (and deletes its temporary profile). Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.queue;
+    await this.context.close().catch(() => undefined);
+    await this.browser.close().catch(() => undefined);
+  }
+}
+
+// The shared exporter of saveFigure: started on first use, closed after SHARED_IDLE_MS without exports.
+const SHARED_IDLE_MS = 1500;
+let shared: Promise<FigureExporter> | undefined;
+let inFlight = 0;
+let idleTimer: NodeJS.Timeout | undefined;
+let exitHookInstalled = false;
+
+function sharedExporter(): Promise<FigureExporter> {
+  if (!shared) {
+    const started = FigureExporter.launch();
+    shared = started;
+    started.catch(() => {
+      if (shared === started) shared = undefined;
+    });
+    if (!exitHookInstalled) {
+      exitHookInstalled = true;
+      // playwright kills the browsers it started when the process exits; this also closes ours politely
+      // when the event loop drains with an export pending the idle timer.
+      process.once('beforeExit', () => void closeSharedExporter());
+    }
+  }
+  return shared;
+}
+
+/**
+ * Saves a figure to `file`. The format comes from the extension (`.svg`, `.png`, `.pdf`, `.html`) or
+ * `options.format`. Image formats use a shared headless Chromium, started on first use and closed after
+ * a short idle time or by {@link closeSharedExporter}; for large batches a {@link FigureExporter} of your
+ * own avoids any restart.
+ *
+ * @returns the path written.
+ * @throws {@link BrowserNotFoundError} for svg/png/pdf without Chromium (the message names the Debian packages).
+ * @example
+ * await saveFigure(learningCurves(history.epochs), 'figures/curves.pdf');
+ * await saveFigure(fig, 'figures/curves.png', { scale: 3.125 }); // 300 dpi
+ */
+export async function saveFigure(fig: Figure, file: string, options: ExportOptions = {}): Promise<string> {
+  const format = formatFor(file, options.format);
+  checkFigure(fig);
+  if (format === 'html') {
+    writeFileAtomic(file, figureHtmlDocument(fig, path.basename(file, '.html')));
+    return file;
+  }
+  if (idleTimer) clearTimeout(idleTimer);
+  inFlight++;
+  try {
+    const exporter = await sharedExporter();
+    return await exporter.save(fig, file, { ...options, format });
+  } finally {
+    inFlight--;
+    if (inFlight === 0 && shared) idleTimer = setTimeout(() => void closeSharedExporter(), SHARED_IDLE_MS);
+  }
+}
+
+/** Closes the browser {@link saveFigure} started, if any. */
+export async function closeSharedExporter(): Promise<void> {
+  if (idleTimer) clearTimeout(idleTimer);
+  idleTimer = undefined;
+  const s = shared;
+  shared = undefined;
+  if (!s) return;
+  const exporter = await s.catch(() => undefined);
+  await exporter?.close();
+}

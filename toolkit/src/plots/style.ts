@@ -1,0 +1,217 @@
+/**
+ * The paper style shared by every figure: a colour-blind-safe palette (Okabe and Ito, "Color Universal
+ * Design", 2008), sizes for single-column (3.5 in) and double-column (7.16 in) figures of two-column
+ * journals (IEEE, ACM, Nature Communications' 180 mm is close to the latter), fonts that print legibly at
+ * those sizes, and thin black axes.
+ *
+ * Sizes are CSS pixels at 96 per inch, plotly's unit; export with a `scale` to reach a print resolution
+ * (scale 3.125 gives 300 dpi).
+ *
+ * @packageDocumentation
+ */
+import { check } from '../core/assert';
+import { mergeLayout, type AxisLayout, type Figure, type FigureLayout } from './figure';
+
+/** The eight Okabe-Ito colours, distinguishable with every common form of colour blindness. */
+export const OKABE_ITO = {
+  black: '#000000',
+  orange: '#E69F00',
+  skyBlue: '#56B4E9',
+  bluishGreen: '#009E73',
+  yellow: '#F0E442',
+  blue: '#0072B2',
+  vermillion: '#D55E00',
+  reddishPurple: '#CC79A7',
+} as const;
+
+/** Series colours in the order figures use them (yellow, weak on white paper, comes last). */
+export const PALETTE: readonly string[] = [
+  OKABE_ITO.blue, OKABE_ITO.vermillion, OKABE_ITO.bluishGreen, OKABE_ITO.orange,
+  OKABE_ITO.reddishPurple, OKABE_ITO.skyBlue, OKABE_ITO.black, OKABE_ITO.yellow,
+];
+
+/** The colour of series `i` (cycles through {@link PALETTE}). */
+export function seriesColor(i: number): string {
+  return PALETTE[((i % PALETTE.length) + PALETTE.length) % PALETTE.length]!;
+}
+
+/**
+ * `#RRGGBB` with an opacity, as `rgba(r,g,b,alpha)` (for shaded bands).
+ * @throws {@link InvalidArgumentError} for a colour not of the form `#RRGGBB`.
+ */
+export function withAlpha(hex: string, alpha: number): string {
+  check(/^#[0-9a-fA-F]{6}$/.test(hex), () => `withAlpha needs a colour "#RRGGBB", got "${hex}"`);
+  const n = parseInt(hex.slice(1), 16);
+  return `rgba(${(n >> 16) & 255},${(n >> 8) & 255},${n & 255},${alpha})`;
+}
+
+/** Column widths of two-column journals, in inches. */
+export const COLUMN_WIDTH_INCHES = { single: 3.5, double: 7.16 } as const;
+/** plotly's and CSS's pixels per inch. */
+export const PX_PER_INCH = 96;
+/** Which column width a figure is made for. */
+export type Column = keyof typeof COLUMN_WIDTH_INCHES;
+
+/** Inches to plotly (CSS) pixels, rounded. */
+export function inchesToPx(inches: number): number {
+  return Math.round(inches * PX_PER_INCH);
+}
+
+/** The export `scale` that gives `dpi` dots per inch for a figure sized in CSS pixels. */
+export function scaleForDpi(dpi: number): number {
+  check(Number.isFinite(dpi) && dpi > 0, () => `dpi must be a positive number, got ${dpi}`);
+  return dpi / PX_PER_INCH;
+}
+
+/** The font stack: Liberation Sans (metric-compatible with Arial, installed with Chromium by set-up). */
+export const FONT_FAMILY = 'Liberation Sans, Arial, Helvetica, sans-serif';
+
+/**
+ * Options every figure builder takes. Sizes default to the column's width and a height from `aspect`.
+ * `layout` is deep-merged last, so it can override any layout field the builder set.
+ */
+export interface PlotOptions {
+  /** Figure title (none by default: papers put titles in captions). */
+  readonly title?: string;
+  /** `'single'` (3.5 in, the default) or `'double'` (7.16 in) column. */
+  readonly column?: Column;
+  /** Width in CSS pixels (overrides `column`). */
+  readonly width?: number;
+  /** Height in CSS pixels (overrides the builder's aspect ratio). */
+  readonly height?: number;
+  /** Base font size in CSS pixels (default 10 for single, 11 for double columns; 10 px is 7.5 pt). */
+  readonly fontSize?: number;
+  /** Any layout fields, deep-merged over everything else. */
+  readonly layout?: Partial<FigureLayout>;
+}
+
+/** Width and height of a figure from the options and the builder's preferred width/height ratio. */
+export function figureSize(options: PlotOptions, aspect: number, defaultColumn: Column = 'single'): { width: number; height: number } {
+  const column = options.column ?? defaultColumn;
+  check(column in COLUMN_WIDTH_INCHES, () => `column must be "single" or "double", got "${String(column)}"`);
+  const width = options.width ?? inchesToPx(COLUMN_WIDTH_INCHES[column]);
+  check(Number.isFinite(width) && width > 0, () => `width must be a positive number of pixels, got ${width}`);
+  const height = options.height ?? Math.round(width / aspect);
+  check(Number.isFinite(height) && height > 0, () => `height must be a positive number of pixels, got ${height}`);
+  return { width, height };
+}
+
+/** The paper look of one cartesian axis: a black line, outside ticks, faint grid, no zero line. */
+export function paperAxis(title?: string, extra: AxisLayout = {}): AxisLayout {
+  return mergeLayout<AxisLayout>(
+    {
+      ...(title !== undefined ? { title: { text: title, standoff: 4 } } : {}),
+      showline: true,
+      linecolor: '#000000',
+      linewidth: 1,
+      ticks: 'outside',
+      ticklen: 3,
+      tickwidth: 1,
+      tickcolor: '#000000',
+      showgrid: true,
+      gridcolor: '#E6E6E6',
+      gridwidth: 0.5,
+      zeroline: false,
+      automargin: true,
+    },
+    extra,
+  );
+}
+
+/** The base layout of a paper figure: size, fonts, white background, palette, compact margins, legend. */
+export function paperLayout(options: PlotOptions, size: { width: number; height: number }): FigureLayout {
+  const fontSize = options.fontSize ?? (size.width > inchesToPx(5) ? 11 : 10);
+  check(Number.isFinite(fontSize) && fontSize > 0, () => `fontSize must be a positive number, got ${fontSize}`);
+  return {
+    width: size.width,
+    height: size.height,
+    font: { family: FONT_FAMILY, size: fontSize, color: '#000000' },
+    paper_bgcolor: '#FFFFFF',
+    plot_bgcolor: '#FFFFFF',
+    colorway: [...PALETTE],
+    margin: { l: 44, r: 10, t: options.title ? 30 : 12, b: 36, pad: 0 },
+    ...(options.title ? { title: { text: options.title, font: { size: fontSize + 1 }, x: 0.5, xanchor: 'center' as const } } : {}),
+    legend: { font: { size: fontSize - 1 }, bgcolor: 'rgba(255,255,255,0.8)', borderwidth: 0, tracegroupgap: 2 },
+    hovermode: 'closest',
+  };
+}
+
+/**
+ * Assembles a builder's result: the paper layout for the options, then the builder's own layout, then
+ * the caller's `options.layout` overrides (deep-merged, in that order).
+ */
+export function styledFigure(
+  data: Figure['data'],
+  layout: Partial<FigureLayout>,
+  options: PlotOptions,
+  aspect: number,
+  frames?: Figure['frames'],
+  defaultColumn: Column = 'single',
+): Figure {
+  const size = figureSize(options, aspect, defaultColumn);
+  const merged = mergeLayout(mergeLayout(paperLayout(options, size), layout), options.layout);
+  return frames ? { data, layout: merged, frames } : { data, layout: merged };
+}
+
+/**
+ * The domains of `n` panels laid out in `columns` columns, row 0 at the top, with gaps in paper
+ * fractions: `{ x: [x0, x1], y: [y0, y1] }` per panel.
+ */
+export function panelDomains(n: number, columns: number, gapX = 0.08, gapY = 0.12): { x: [number, number]; y: [number, number] }[] {
+  const rows = Math.ceil(n / columns);
+  const w = (1 - gapX * (columns - 1)) / columns;
+  const h = (1 - gapY * (rows - 1)) / rows;
+  return Array.from({ length: n }, (_, i) => {
+    const r = Math.floor(i / columns), c = i % columns;
+    const x0 = c * (w + gapX), y1 = 1 - r * (h + gapY);
+    return { x: [round4(x0), round4(x0 + w)], y: [round4(Math.max(0, y1 - h)), round4(y1)] };
+  });
+}
+
+function round4(v: number): number {
+  return Math.round(v * 1e4) / 1e4;
+}
+
+/** The name of a cartesian axis as traces and other axes refer to it: `'x'`, `'y2'`, ... */
+export type AxisRef = Exclude<NonNullable<AxisLayout['scaleanchor']>, false>;
+
+/** Axis names of panel `i` (0-based): `{ x: 'x', y: 'y', xKey: 'xaxis', yKey: 'yaxis' }`, then `x2`... */
+export function panelAxes(i: number): { x: AxisRef; y: AxisRef; xKey: 'xaxis' | `xaxis${number}`; yKey: 'yaxis' | `yaxis${number}` } {
+  const s = i === 0 ? '' : String(i + 1);
+  return { x: `x${s}` as AxisRef, y: `y${s}` as AxisRef, xKey: i === 0 ? 'xaxis' : `xaxis${i + 1}`, yKey: i === 0 ? 'yaxis' : `yaxis${i + 1}` };
+}
+
+/**
+ * An annotation placed above a panel, used as the panel's title (plotly has no subplot titles of its own).
+ */
+export function panelTitle(text: string, domain: { x: [number, number]; y: [number, number] }, fontSize?: number): NonNullable<FigureLayout['annotations']>[number] {
+  return {
+    text,
+    xref: 'paper',
+    yref: 'paper',
+    x: (domain.x[0] + domain.x[1]) / 2,
+    y: domain.y[1],
+    xanchor: 'center',
+    yanchor: 'bottom',
+    showarrow: false,
+    ...(fontSize ? { font: { size: fontSize } } : {}),
+  };
+}
+
+/**
+ * An explicit "no data" figure: empty axes with a message in the middle, so that a missing input shows
+ * up as a visible statement instead of a blank plot.
+ */
+export function noDataFigure(message: string, options: PlotOptions = {}): Figure {
+  return styledFigure(
+    [],
+    {
+      xaxis: { visible: false },
+      yaxis: { visible: false },
+      annotations: [{ text: `no data: ${message}`, xref: 'paper', yref: 'paper', x: 0.5, y: 0.5, showarrow: false, font: { size: 12, color: '#555555' } }],
+      meta: { noData: message },
+    },
+    options,
+    1.6,
+  );
+}
