@@ -156,12 +156,16 @@ function readBytes(path: string): Buffer {
   return bytes;
 }
 
+/** Where the last {@link fastDecimal} call stopped reading. */
+let stop = 0;
+
 /**
- * The value of the decimal number in `buf[a, b)` when it has the usual form and at most 15 significant digits
- * and a small exponent (one exact multiply or divide, so correctly rounded), else NaN (the caller then falls
- * back to `Number(text)`, which also produces the error messages).
+ * Reads the decimal number starting at `buf[a]` (before `b`) and returns its value when it has the usual form,
+ * at most 15 significant digits and a small exponent (one exact multiply or divide, so the result is correctly
+ * rounded, as `Number(text)`); returns NaN otherwise, and the caller falls back to `Number(text)`, which also
+ * builds the error messages. Sets {@link stop} to the first byte not read.
  */
-function fastDecimal(buf: Buffer, a: number, b: number): number {
+function fastDecimal(buf: Uint8Array, a: number, b: number): number {
   let i = a, neg = false;
   const c0 = buf[i];
   if (c0 === MINUS) { neg = true; i++; } else if (c0 === PLUS) i++;
@@ -181,7 +185,6 @@ function fastDecimal(buf: Buffer, a: number, b: number): number {
       digits++;
     }
   }
-  if (digits === 0 || mant >= 1e15) return NaN;
   if (i < b && (buf[i] === 0x65 || buf[i] === 0x45)) {
     i++;
     let eneg = false, e = 0, ed = 0;
@@ -192,10 +195,11 @@ function fastDecimal(buf: Buffer, a: number, b: number): number {
       if (e < 1000) e = e * 10 + (c - ZERO);
       ed++;
     }
-    if (ed === 0) return NaN;
+    if (ed === 0) digits = 0;
     exp += eneg ? -e : e;
   }
-  if (i !== b) return NaN;
+  stop = i;
+  if (digits === 0 || mant >= 1e15) return NaN;
   let v: number;
   if (exp === 0) v = mant;
   else if (exp > 0 && exp <= 22) v = mant * POW10[exp]!;
@@ -204,25 +208,28 @@ function fastDecimal(buf: Buffer, a: number, b: number): number {
   return neg ? -v : v;
 }
 
+/** A growable typed array: `grow(a, need)` returns `a` or a copy at least 1.5 times larger. */
+function grow<T extends Int32Array | Float32Array>(a: T, need: number): T {
+  if (need <= a.length) return a;
+  const b = new (a.constructor as new (n: number) => T)(Math.max(need, Math.ceil(a.length * 1.5) + 16));
+  b.set(a);
+  return b;
+}
+
 /**
  * Parses a LIBSVM file into CSR arrays with 0-based indices.
  * @param limit - nFeatures when given: an index at or beyond it is an error naming line and column.
  */
 function parseLibsvm(path: string, zeroBased: boolean, limit: number | undefined): Parsed {
-  const buf = readBytes(path);
+  const file = readBytes(path);
+  // A plain Uint8Array view: element reads on it are faster than on the Buffer subclass.
+  const buf = new Uint8Array(file.buffer, file.byteOffset, file.length);
+  const text = (a: number, b: number): string => file.toString('utf8', a, b);
   const n = buf.length;
-  // Upper bounds for the CSR arrays: every pair has a colon, every sample ends with a newline or the end.
-  let colons = 0, newlines = 0;
-  for (let i = 0; i < n; i++) {
-    const c = buf[i];
-    if (c === COLON) colons++;
-    else if (c === LF) newlines++;
-  }
-  const featureIdx = new Int32Array(colons);
-  const values = new Float32Array(colons);
-  const rowPtr = new Int32Array(newlines + 2);
-  const labelIds = new Int32Array(newlines + 1);
-  const lines = new Int32Array(newlines + 1);
+  // First guesses (a pair "i:v " takes at least 4 bytes, usually 8 to 12); the arrays grow when needed.
+  let featureIdx = new Int32Array(Math.ceil(n / 10) + 16);
+  let values = new Float32Array(featureIdx.length);
+  let rowPtr = new Int32Array(1024), labelIds = new Int32Array(1024), lines = new Int32Array(1024);
   const idOfToken = new Map<string, number>();
   const idOfKey = new Map<string, number>();
   const keys: string[] = [];
@@ -232,17 +239,13 @@ function parseLibsvm(path: string, zeroBased: boolean, limit: number | undefined
 
   while (pos < n) {
     line++;
-    let eol = buf.indexOf(LF, pos);
+    let eol = file.indexOf(LF, pos);
     if (eol < 0) eol = n;
     let end = eol;
     if (end > pos && buf[end - 1] === CR) end--;
     const lineStart = pos;
     pos = eol + 1;
     let token = 0;
-    const fail = (t0: number, t1: number, message: string): never => {
-      const text = buf.toString('utf8', t0, Math.min(t1, t0 + 40)) + (t1 - t0 > 40 ? '...' : '');
-      throw new DataError(`${path}, line ${line}, column ${t0 - lineStart + 1} (token ${token} '${text}'): ${message}`);
-    };
     /** End of the token starting at `i`: the next blank, comment or line end. */
     const tokenEnd = (i: number): number => {
       while (i < end) {
@@ -252,6 +255,11 @@ function parseLibsvm(path: string, zeroBased: boolean, limit: number | undefined
       }
       return i;
     };
+    const fail = (t0: number, message: string): never => {
+      const t1 = tokenEnd(t0);
+      const shown = text(t0, Math.min(t1, t0 + 40)) + (t1 - t0 > 40 ? '...' : '');
+      throw new DataError(`${path}, line ${line}, column ${t0 - lineStart + 1} (token ${token} '${shown}'): ${message}`);
+    };
 
     let i = lineStart;
     while (i < end && (buf[i] === SP || buf[i] === TAB)) i++;
@@ -259,12 +267,12 @@ function parseLibsvm(path: string, zeroBased: boolean, limit: number | undefined
 
     token = 1;
     const l1 = tokenEnd(i);
-    const raw = buf.toString('utf8', i, l1);
+    const raw = text(i, l1);
     let id = idOfToken.get(raw);
     if (id === undefined) {
-      if (raw.includes(':')) fail(i, l1, 'expected a label first, then index:value pairs');
-      if (raw.includes(',')) fail(i, l1, 'multi-label lines are not supported; expected one numeric class label');
-      if (!isDecimal(raw)) fail(i, l1, `the label '${raw}' is not a number`);
+      if (raw.includes(':')) fail(i, 'expected a label first, then index:value pairs');
+      if (raw.includes(',')) fail(i, 'multi-label lines are not supported; expected one numeric class label');
+      if (!isDecimal(raw)) fail(i, `the label '${raw}' is not a number`);
       const key = labelKey(raw);
       id = idOfKey.get(key);
       if (id === undefined) {
@@ -281,48 +289,58 @@ function parseLibsvm(path: string, zeroBased: boolean, limit: number | undefined
       while (i < end && (buf[i] === SP || buf[i] === TAB)) i++;
       if (i >= end || buf[i] === HASH) break;
       token++;
-      const t0 = i, t1 = tokenEnd(i);
+      const t0 = i;
       let index = 0, digits = 0;
-      while (i < t1) {
+      while (i < end) {
         const c = buf[i]!;
         if (c < ZERO || c > NINE) break;
         if (digits < 11) index = index * 10 + (c - ZERO);
         digits++;
         i++;
       }
-      if (digits === 0 || buf[i] !== COLON || i >= t1) {
-        if (token === 2 && t1 - t0 > 4 && buf.toString('latin1', t0, t0 + 4) === 'qid:') {
+      if (digits === 0 || i >= end || buf[i] !== COLON) {
+        const t1 = tokenEnd(t0);
+        if (token === 2 && t1 - t0 > 4 && text(t0, t0 + 4) === 'qid:') {
           i = t1; // ranking query id: ignored
           continue;
         }
-        fail(t0, t1, 'expected index:value');
+        fail(t0, 'expected index:value');
       }
-      if (digits > 10 || index > 2147483647) fail(t0, t1, 'the feature index is too large');
+      if (digits > 10 || index > 2147483647) fail(t0, 'the feature index is too large');
       const f = index - base;
-      if (f < 0) fail(t0, t1, 'feature index 0, but indices are 1-based (pass zeroBased: true for a 0-based file)');
-      if (f <= prev) {
-        fail(t0, t1, `feature index ${index} after ${prev + base}; indices must be strictly increasing within a line`);
-      }
-      if (f >= max) fail(t0, t1, `feature index ${index} is beyond nFeatures = ${max}`);
+      if (f < 0) fail(t0, 'feature index 0, but indices are 1-based (pass zeroBased: true for a 0-based file)');
+      if (f <= prev) fail(t0, `feature index ${index} after ${prev + base}; indices must be strictly increasing within a line`);
+      if (f >= max) fail(t0, `feature index ${index} is beyond nFeatures = ${max}`);
       const v0 = i + 1;
-      let v = fastDecimal(buf, v0, t1);
-      if (v !== v) {
-        const text = buf.toString('utf8', v0, t1);
-        if (text === '') fail(t0, t1, 'the value is missing');
-        if (/^[+-]?(nan|inf|infinity)$/i.test(text)) fail(t0, t1, `the value is ${text}; features must be finite numbers`);
-        if (!isDecimal(text)) fail(t0, t1, `value '${text}' is not a number`);
-        v = Number(text);
+      let v = fastDecimal(buf, v0, end);
+      i = stop;
+      const c = buf[i];
+      if (v !== v || (i < end && c !== SP && c !== TAB && c !== HASH)) {
+        i = tokenEnd(v0);
+        const value = text(v0, i);
+        if (value === '') fail(t0, 'the value is missing');
+        if (/^[+-]?(nan|inf|infinity)$/i.test(value)) fail(t0, `the value is ${value}; features must be finite numbers`);
+        if (!isDecimal(value)) fail(t0, `value '${value}' is not a number`);
+        v = Number(value);
       }
       const v32 = Math.fround(v);
-      if (v32 - v32 !== 0) fail(t0, t1, `value ${buf.toString('utf8', v0, t1)} is outside the float32 range`);
+      if (v32 - v32 !== 0) fail(t0, `value ${text(v0, i)} is outside the float32 range`);
       if (v32 !== 0) {
+        if (nnz === featureIdx.length) {
+          featureIdx = grow(featureIdx, nnz + 1);
+          values = grow(values, nnz + 1);
+        }
         featureIdx[nnz] = f;
         values[nnz] = v32;
         nnz++;
       }
       if (f > maxIndex) maxIndex = f;
       prev = f;
-      i = t1;
+    }
+    if (rows + 1 >= rowPtr.length) {
+      rowPtr = grow(rowPtr, rows + 2);
+      labelIds = grow(labelIds, rows + 2);
+      lines = grow(lines, rows + 2);
     }
     labelIds[rows] = id;
     lines[rows] = line;

@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 import { z } from 'zod';
+import { parseBackendName } from '../backend/registry';
 import { ConfigError } from '../core/errors';
 import { ACTIVATIONS } from '../nn/activation';
 import { WEIGHT_INITS } from '../nn/init';
@@ -160,7 +161,17 @@ export const runConfigSchema = z.strictObject({
       batchSize: positiveInt.default(128),
     })
     .default({ epochs: 10, batchSize: 128 }),
-  backend: z.string().default('cpu'),
+  /** `cpu`, `gpujs`, `gpujs:MODE` (headlessgl, webasm, cpu, webgpu) or `auto`; checked by the backend registry's parser. */
+  backend: z
+    .string()
+    .default('cpu')
+    .superRefine((name, ctx) => {
+      try {
+        parseBackendName(name);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: (e as Error).message });
+      }
+    }),
   seed: z.number().int().min(0).default(0),
 });
 

@@ -13,6 +13,7 @@
  * @packageDocumentation
  */
 import * as path from 'node:path';
+import { resolveBackend, type ResolvedBackend } from '../backend/registry';
 import { policyToJson } from '../evolution/registry';
 import { appendJsonLine, readJsonLines, writeFileAtomic, writeJsonAtomic } from '../io/files';
 import { createManifest } from '../io/manifest';
@@ -22,7 +23,7 @@ import * as fs from 'node:fs';
 import type { Callbacks, EpochLogs } from '../train/history';
 import { mlp, type Model } from '../train/model';
 import { parseRunConfig, type RunConfig } from './config';
-import { loadRunData } from './data';
+import { loadRunDataAsync } from './data';
 
 /** The summary of a finished run. */
 export interface RunResult {
@@ -40,6 +41,8 @@ export interface RunResult {
   readonly trainSamples: number;
   readonly testSamples: number;
   readonly backend: string;
+  /** Set when `auto` did not get its first choice of backend: what it skipped and why. */
+  readonly backendFellBack?: string;
   readonly outDir?: string;
 }
 
@@ -55,7 +58,7 @@ export interface RunOptions {
   /** Extra callbacks (progress displays). */
   readonly callbacks?: Callbacks;
   /** Called once the model is built, before training (e.g. to print its summary). */
-  readonly onModel?: (model: Model, config: RunConfig) => void;
+  readonly onModel?: (model: Model, config: RunConfig, backend: ResolvedBackend) => void;
 }
 
 /** The model of `outDir/checkpoint.json` when it exists and was written for the same config. */
@@ -75,10 +78,13 @@ function resumeFrom(out: string, config: RunConfig): Model | null {
  */
 export async function runConfig(input: unknown, options: RunOptions = {}): Promise<RunResult> {
   const config = parseRunConfig(input);
-  const { train, test } = loadRunData(config.data, config.seed);
+  const { train, test } = await loadRunDataAsync(config.data, config.seed);
   const sizes = [train.nFeatures, ...config.model.hidden, Math.max(train.nClasses, test.nClasses)];
   const out = options.outDir;
+  // Resolved once, so that the manifest records the backend and gpu.js mode that really run (and any fallback).
+  const chosen = resolveBackend(config.backend);
   const resumed = out && options.resume ? resumeFrom(out, config) : null;
+  resumed?.network.setBackend(chosen.backend);
   const model = resumed ?? mlp(sizes, {
     sparsity: config.model.sparsity,
     activation: config.model.activation,
@@ -86,13 +92,16 @@ export async function runConfig(input: unknown, options: RunOptions = {}): Promi
     init: config.model.init,
     fanIn: config.model.fanIn,
     seed: config.seed,
-    backend: config.backend,
+    backend: chosen.backend,
   });
   if (!resumed) model.compile({ optimizer: config.optimizer, loss: config.loss, policy: config.policy as never });
-  options.onModel?.(model, config);
+  options.onModel?.(model, config, chosen);
 
   const manifest = createManifest(config.name, { ...config, policy: policyToJson(model.policy) }, config.seed,
-    { name: model.backend.name, mode: model.backend.mode },
+    {
+      name: model.backend.name, mode: model.backend.mode, requested: chosen.requested, resolved: chosen.resolved,
+      ...(chosen.fellBack ? { fellBack: chosen.fellBack } : {}),
+    },
     { sizes, connectionsPerLayer: model.connectionsPerLayer(), connections: model.connectionCount(), trainSamples: train.nSamples, testSamples: test.nSamples });
   const epochs: EpochLogs[] = [];
   if (out) {
@@ -156,6 +165,7 @@ export async function runConfig(input: unknown, options: RunOptions = {}): Promi
     trainSamples: train.nSamples,
     testSamples: test.nSamples,
     backend: `${model.backend.name}:${model.backend.mode}`,
+    ...(chosen.fellBack ? { backendFellBack: chosen.fellBack } : {}),
     ...(out ? { outDir: out } : {}),
   };
   if (out) {
