@@ -4,7 +4,8 @@
 #   1. Node.js >= 20.11
 #   2. the Debian packages listed below (apt-get when root, otherwise print the command and stop)
 #   3. npm dependencies (`npm ci` when node_modules is missing or package*.json changed since the last install)
-#   4. the toolkit build (tsc, when toolkit/dist is missing or older than its sources)
+#   4. the toolkit build (tsc, when toolkit/dist is missing or older than its sources) and its WebAssembly
+#      kernels (scripts/build-wasm.sh, when toolkit/dist/wasm/kernels.wasm is older than its sources)
 #   5. the "synapses-ts" Jupyter kernel (kernels/install.sh, when missing or pointing elsewhere)
 # Prints one line per action taken, then "setup: ok". Non-interactive: safe with CI=true and no stdin.
 set -euo pipefail
@@ -89,6 +90,9 @@ if [ ! -f "$BUILD_INFO" ] || [ ! -f toolkit/dist/index.js ] ||
   # tsc --incremental leaves .tsbuildinfo alone when no output changed (e.g. a file was only touched).
   touch "$BUILD_INFO"
 fi
+
+# The WebAssembly SIMD kernels of the fast CPU backend (AssemblyScript, pinned): silent when up to date.
+bash scripts/build-wasm.sh
 
 # --- 5. Jupyter kernel -----------------------------------------------------------------------------------
 if ! bash kernels/install.sh --check; then
