@@ -9,15 +9,46 @@ import type { CsrMatrix } from '../sparse/csr';
 import type { Prune } from './types';
 
 /**
+ * The `k`-th smallest value (0-based) of `a`, which is reordered in place. Quickselect with a
+ * median-of-three pivot (Hoare's FIND): O(n) on average, no allocation.
+ */
+export function selectKth(a: Float64Array, k: number): number {
+  let lo = 0, hi = a.length - 1;
+  while (hi > lo) {
+    const mid = (lo + hi) >>> 1;
+    // Median of three as the pivot guards against sorted and constant inputs.
+    let x = a[lo]!, y = a[mid]!, z = a[hi]!;
+    if (x > y) [x, y] = [y, x];
+    if (y > z) [y, z] = [z, y];
+    if (x > y) [x, y] = [y, x];
+    const pivot = y;
+    let i = lo, j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i++] = a[j]!;
+        a[j--] = t;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k]!;
+  }
+  return a[k]!;
+}
+
+/**
  * The `count` candidates with the smallest `key`, ties going to the lower index, returned in ascending
- * index order. `candidates` must be sorted ascending. O(n log n) with a native numeric sort of the keys.
+ * index order. `candidates` must be sorted ascending. O(n): the threshold comes from {@link selectKth}.
  */
 export function smallestByKey(candidates: Int32Array, key: (k: number) => number, count: number): Int32Array {
   if (count <= 0) return new Int32Array(0);
   if (count >= candidates.length) return candidates.slice();
   const keys = new Float64Array(candidates.length);
   for (let a = 0; a < candidates.length; a++) keys[a] = key(candidates[a]!);
-  const threshold = keys.slice().sort()[count - 1]!;
+  const threshold = selectKth(keys.slice(), count - 1);
   let below = 0;
   for (let a = 0; a < keys.length; a++) if (keys[a]! < threshold) below++;
   let ties = count - below;

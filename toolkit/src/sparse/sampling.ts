@@ -10,8 +10,11 @@ import type { Rng } from '../core/rng';
  * `k` distinct integers drawn uniformly from `[0, n)`, returned sorted ascending.
  *
  * Every k-subset is equally likely. When `k` is a large share of `n` it uses selection sampling
- * (Knuth, TAOCP vol. 2, Algorithm S; O(n) draws); otherwise Floyd's algorithm (Bentley and Floyd,
- * CACM 1987; O(k) draws) followed by a sort. `n` may be as large as 2^53, so ranks are stored as doubles.
+ * (Knuth, TAOCP vol. 2, Algorithm S; O(n) draws). Otherwise it draws `k` uniform values, sorts them,
+ * drops repeats and draws replacements for them until `k` distinct values remain: each replacement is
+ * uniform over the values not yet taken, which is sequential sampling without replacement, so the subset
+ * is uniform. With k < n / 8 repeats are rare (about k^2 / 2n), so this costs O(k log k) with a native
+ * numeric sort and no hashing. `n` may be as large as 2^53, so ranks are stored as doubles.
  *
  * @throws {@link InvalidArgumentError} when k > n or either is not a non-negative safe integer.
  */
@@ -28,12 +31,17 @@ export function sampleSortedDistinct(n: number, k: number, rng: Rng): Float64Arr
     }
     return out;
   }
-  const picked = new Set<number>();
-  for (let j = n - k; j < n; j++) {
-    const t = rng.int(j + 1);
-    picked.add(picked.has(t) ? j : t);
+  let have = 0;
+  let buf = new Float64Array(k);
+  while (have < k) {
+    for (let i = have; i < k; i++) buf[i] = rng.int(n);
+    buf.sort();
+    // Keep the first of each run of equal values; the rest are redrawn.
+    let w = 1;
+    for (let r = 1; r < k; r++) if (buf[r] !== buf[w - 1]) buf[w++] = buf[r]!;
+    have = w;
   }
-  let at = 0;
-  for (const v of picked) out[at++] = v;
-  return out.sort();
+  out.set(buf.subarray(0, k));
+  buf = out;
+  return out;
 }
