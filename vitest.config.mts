@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 600_000,
     pool: 'forks',
+    // A private Xvfb display for the gpujs:headlessgl suites (test/setup/virtual-display.ts).
+    globalSetup: ['test/setup/virtual-display.ts'],
   },
 });

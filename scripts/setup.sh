@@ -3,7 +3,8 @@
 # what is missing or stale, so that it takes well under a second when nothing is:
 #   1. Node.js >= 20.11
 #   2. the Debian packages listed below (apt-get when root, otherwise print the command and stop)
-#   3. npm dependencies (`npm ci` when node_modules is missing or package*.json changed since the last install)
+#   3. npm dependencies (`npm ci` when node_modules is missing or package*.json changed since the last install),
+#      and the native gl package of the gpujs backend rebuilt when it does not load
 #   4. the toolkit build (tsc, when toolkit/dist is missing or older than its sources) and its WebAssembly
 #      kernels (scripts/build-wasm.sh, when toolkit/dist/wasm/kernels.wasm is older than its sources)
 #   5. the "synapses-ts" Jupyter kernel (kernels/install.sh, when missing or pointing elsewhere)
@@ -20,6 +21,14 @@ DEBIAN_PACKAGES=(
   python3-ipykernel      # notebooks/: Jupyter's kernel machinery (and the python3 kernel Jupyter expects)
   chromium               # plots/: headless browser that exports figures as SVG, PNG and PDF (playwright-core drives it)
   fonts-liberation       # plots/: Liberation Sans, the figures' font (metric-compatible with Arial) in exported images
+  build-essential        # backend/gpujs (headlessgl): node-gyp compiles the native gl package (ANGLE) during npm ci
+  libxi-dev              # backend/gpujs (headlessgl): X Input headers the gl build links against
+  libglu1-mesa-dev       # backend/gpujs (headlessgl): GLU/Mesa headers the gl build needs
+  libglew-dev            # backend/gpujs (headlessgl): GLEW headers the gl build needs
+  pkg-config             # backend/gpujs (headlessgl): locates those libraries for node-gyp
+  xvfb                   # backend/gpujs (headlessgl): virtual X display; the tests start one, so does bench
+  xauth                  # backend/gpujs (headlessgl): `xvfb-run -a` needs it to run the CLI under a virtual display
+  libgl1-mesa-dri        # backend/gpujs (headlessgl): Mesa's drivers (llvmpipe renders without a GPU)
 )
 NODE_MIN_MAJOR=20
 NODE_MIN_MINOR=11
@@ -78,6 +87,22 @@ if [ ! -d node_modules ] || [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$want_s
   if [ -d node_modules ]; then say "npm dependencies changed: npm ci"; else say "installing npm dependencies: npm ci"; fi
   npm ci --no-audit --no-fund </dev/null
   echo "$want_stamp" > "$STAMP"
+fi
+# headless-gl (npm gl, optional dependency of gpu.js, compiled from source): npm drops it silently when its
+# build fails, e.g. when node_modules was installed before the Debian build packages above. Build it again
+# then (2 to 4 minutes), once per install: a machine where it cannot build is not retried on every run.
+GL_STAMP=node_modules/.synapses-gl-stamp
+if ! node -e "require('gl')" >/dev/null 2>&1 && [ "$(cat "$GL_STAMP" 2>/dev/null)" != "$want_stamp" ]; then
+  if [ -d node_modules/gl ]; then
+    say "the native gl package (gpujs:headlessgl) does not load: npm rebuild gl (compiles ANGLE, a few minutes)"
+    npm rebuild gl --no-audit --no-fund </dev/null >/dev/null 2>&1 || true
+  else
+    say "the native gl package (gpujs:headlessgl) is missing (its build failed earlier): npm ci (compiles ANGLE, a few minutes)"
+    npm ci --no-audit --no-fund </dev/null
+    echo "$want_stamp" > "$STAMP"
+  fi
+  echo "$want_stamp" > "$GL_STAMP"
+  node -e "require('gl')" >/dev/null 2>&1 || say "warning: the gl package still does not load; gpujs:headlessgl stays unavailable" >&2
 fi
 
 # --- 4. toolkit build ------------------------------------------------------------------------------------

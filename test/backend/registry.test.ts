@@ -27,7 +27,11 @@ describe('backend registry', () => {
   });
 
   it('every backend has a tolerance no looser than 1e-4 unless it says why', () => {
-    for (const name of backendNames()) expect(toleranceOf(name).rel).toBeLessThanOrEqual(1e-4);
+    for (const name of backendNames()) {
+      const t = toleranceOf(name);
+      if (t.rel > 1e-4) expect(t.why, `backend ${name} has tolerance ${t.rel} without a reason`).toBeTruthy();
+      expect(t.rel).toBeLessThanOrEqual(1e-3);
+    }
   });
 });
 

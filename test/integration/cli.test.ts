@@ -39,7 +39,9 @@ describe('synapses-ts train (the CLI as a user runs it)', () => {
     expect(manifest.seed).toBe(3);
     expect(manifest.config.training.epochs).toBe(3);
     expect(manifest.config.policy.prune.name).toBe('signed-magnitude');
-    expect(manifest.backend.name).toBe('cpu');
+    // The default backend is auto: the WebAssembly SIMD backend, which set-up builds.
+    expect(manifest.backend.requested).toBe('auto');
+    expect(manifest.backend.resolved).toBe('wasm');
     expect(fs.existsSync(path.join(out, 'model.json'))).toBe(true);
   }, 120_000);
 

@@ -11,6 +11,7 @@ export { version } from './version';
 export { rngFor, Rng, type RngKey, type RngState } from './core/rng';
 export {
   SynapsesError, InvalidArgumentError, ShapeError, UnknownNameError, ConfigError, DataError, NumericalError, InternalError,
+  BackendUnavailableError, BackendLimitError,
 } from './core/errors';
 
 // sparse
@@ -22,7 +23,12 @@ export { inDegrees, outDegrees, overlap, layerStats, type LayerStats } from './s
 // backend
 export type { Backend, UnaryOp, SReluParams, SgdHyper, AdamHyper } from './backend/backend';
 export { cpuBackend } from './backend/cpu/index';
-export { getBackend, backendNames, registerBackend } from './backend/registry';
+export {
+  getBackend, backendNames, registerBackend, resolveBackend, parseBackendName, knownBackendNames, type ResolvedBackend, type BackendRequest,
+} from './backend/registry';
+export {
+  gpujsBackend, availableGpujsModes, bestGpujsMode, gpujsUnavailableReason, GPUJS_MODES, type GpujsBackend, type GpujsMode,
+} from './backend/gpujs/index';
 
 // nn
 export type { Layer, Param, ForwardContext, LayerSummary } from './nn/layer';

@@ -14,6 +14,7 @@
  *
  * @packageDocumentation
  */
+import type { StreamKey } from '../core/counter-rng';
 import type { CsrMatrix } from '../sparse/csr';
 
 /** Element-wise activation functions with no trainable parameters. */
@@ -61,6 +62,15 @@ export interface Backend {
   spmmInputGrad(w: CsrMatrix, dy: Float32Array, batch: number, dx: Float32Array): Float32Array;
   /** Gradient at the existing connections only: `dw[k] = dot(dy[row_k,:], x[col_k,:])`; length nnz. */
   spmmWeightGrad(w: CsrMatrix, dy: Float32Array, x: Float32Array, batch: number, dw: Float32Array): Float32Array;
+  /**
+   * OPTIONAL fused backward pass of a sparse layer: exactly `spmmWeightGrad(w, dy, x, batch, dw)`,
+   * `biasGrad(dy, w.rows, batch, db)` and, when `dx` is not null, `spmmInputGrad(w, dy, batch, dx)`; returns
+   * `dx`. A backend that keeps data on a device implements it to move `dy` and `x` there once for the three
+   * products; layers call it when present and fall back to the three ops otherwise.
+   */
+  spmmBackward?(
+    w: CsrMatrix, dy: Float32Array, x: Float32Array, batch: number, dw: Float32Array, db: Float32Array, dx: Float32Array | null,
+  ): Float32Array | null;
 
   /** Dense forward with row-major `w` (nOut x nIn). */
   denseForward(
@@ -85,8 +95,19 @@ export interface Backend {
   softmaxForward(x: Float32Array, n: number, batch: number, y: Float32Array): Float32Array;
   /** Softmax backward given its output `y`: `dx = y * (dy - sum(dy * y))` per sample. */
   softmaxBackward(y: Float32Array, dy: Float32Array, n: number, batch: number, dx: Float32Array): Float32Array;
-  /** Inverted dropout: `y = x * mask * scale` (mask of 0/1 bytes). */
+  /**
+   * Applies a dropout mask: `y = mask ? x * scale : 0` (mask of 0/1 bytes; `scale` is rounded to float32,
+   * so the product is one float32 multiplication in every backend). The backward pass of {@link dropout}.
+   */
   dropoutForward(x: Float32Array, mask: Uint8Array, scale: number, y: Float32Array): Float32Array;
+  /**
+   * OPTIONAL inverted dropout with a counter-based mask (the reference is `backend/cpu/dropout.ts`, which
+   * layers use when a backend lacks this op): element `i` is kept when
+   * `counterBits(key, i) >= floor(rate * 2^32)` (core/counter-rng.ts), so the mask is a pure function of
+   * (key, i) and any backend, in any order or thread split, draws the same one. Writes `mask` (0/1 bytes)
+   * and `y = keep ? x * fround(1 / (1 - rate)) : 0`; returns `y`.
+   */
+  dropout?(x: Float32Array, rate: number, key: StreamKey, y: Float32Array, mask: Uint8Array): Float32Array;
 
   /**
    * Softmax cross-entropy on logits (n classes x batch). Writes the gradient of the MEAN loss w.r.t. the
@@ -103,4 +124,14 @@ export interface Backend {
   sgdStep(param: Float32Array, grad: Float32Array, velocity: Float32Array, h: SgdHyper): void;
   /** One Adam step in place (Kingma and Ba 2015, with bias correction; L2 weight decay added to the gradient). */
   adamStep(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, h: AdamHyper): void;
+
+  /**
+   * OPTIONAL: a zero-filled Float32Array of length `n` in this backend's own memory, which its ops read and
+   * write in place instead of copying. Layers, optimizers and the fit loop allocate their buffers with it
+   * when present (plain `new Float32Array(n)` otherwise). The memory returns to the backend when the array
+   * is garbage-collected, so keep the array itself reachable while any view of it (a subarray) is in use.
+   */
+  allocFloat32?(n: number): Float32Array;
+  /** OPTIONAL: like {@link Backend.allocFloat32}, for byte arrays (dropout masks). */
+  allocUint8?(n: number): Uint8Array;
 }

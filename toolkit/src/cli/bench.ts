@@ -1,12 +1,15 @@
 /**
  * `synapses-ts bench`: seconds per training epoch and per evolution step of the `fashion-mnist-set`
- * network, and GFLOP/s of each sparse kernel. Prints a table; writes JSON.
+ * network, GFLOP/s of each sparse kernel, and milliseconds per backend op of one training step, for one
+ * backend or (`--backend all`) every backend and gpu.js mode that runs here. Prints tables; writes JSON.
  *
  * @packageDocumentation
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ConfigError } from '../core/errors';
+import type { Backend } from '../backend/backend';
+import { backendNames, resolveBackend } from '../backend/registry';
+import { BackendUnavailableError, ConfigError } from '../core/errors';
 import { rngFor } from '../core/rng';
 import type { DenseDataset } from '../data/dataset';
 import { syntheticClassification } from '../data/synthetic';
@@ -16,8 +19,9 @@ import { parseRunConfig } from '../experiments/config';
 import { loadRunData } from '../experiments/data';
 import { preset } from '../experiments/presets';
 import { writeJsonAtomic } from '../io/files';
-import { SparseLinear } from '../nn/sparse-linear';
 import { mlp } from '../train/model';
+import { BENCH_OPS, opMilliseconds, timeMs } from './bench-ops';
+import { startVirtualDisplay } from './display';
 
 /** Options of the `bench` command as parsed by commander. */
 export interface BenchCommandOptions {
@@ -34,39 +38,46 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
-function timeIt(fn: () => void, minSeconds = 0.3): number {
-  fn();
-  let reps = 0;
-  const t0 = performance.now();
-  while (performance.now() - t0 < minSeconds * 1000 || reps < 3) {
-    fn();
-    reps++;
-  }
-  return (performance.now() - t0) / reps;
+/** The backends `--backend` names: every concrete backend for `all`, otherwise the one given. */
+function benchBackends(name: string): string[] {
+  return name === 'all' ? backendNames() : [name];
 }
 
-/** Runs the benchmark. */
-export async function benchCommand(o: BenchCommandOptions): Promise<void> {
-  const epochs = Number(o.epochs);
-  const batches = o.batch.split(',').map(Number);
-  if (!Number.isInteger(epochs) || epochs < 1) throw new ConfigError(`--epochs must be a positive integer, got ${o.epochs}`);
-  if (batches.some((b) => !Number.isInteger(b) || b < 1)) throw new ConfigError(`--batch must be positive integers, got ${o.batch}`);
-  const limit = o.limit === undefined ? undefined : Number(o.limit);
-  const config = parseRunConfig({ ...preset('fashion-mnist-set'), backend: o.backend });
-  let train: DenseDataset;
-  if (o.data === 'synthetic') {
-    train = syntheticClassification({ nSamples: limit ?? 60000, nFeatures: 784, nClasses: 10, seed: 1 });
-  } else if (o.data === 'fashion-mnist') {
-    train = loadRunData({ ...config.data, ...(limit ? { limit: { train: limit, test: 1 } } : {}) } as typeof config.data, config.seed).train;
-  } else throw new ConfigError(`--data must be fashion-mnist or synthetic, got ${o.data}`);
+/** Training samples of a full fashion-mnist-set epoch (Fashion-MNIST's training set). */
+const FULL_EPOCH_SAMPLES = 60000;
+/** Samples per timed epoch with `--backend all` when `--limit` is not given (gpu.js modes run minutes per full epoch here). */
+const ALL_BACKENDS_LIMIT = 2048;
 
+/** Whether any of these names may run gpu.js's headless-gl mode (which needs an X display). */
+function mayUseHeadlessGl(names: readonly string[]): boolean {
+  return names.some((n) => n === 'gpujs' || n === 'auto' || n === 'gpujs:headlessgl');
+}
+
+/** One timed row of a backend and batch size. */
+interface OpRow {
+  readonly backend: string;
+  readonly batch: number;
+  readonly ms: Record<string, number>;
+  readonly epochSeconds: number;
+  /** Seconds per full epoch: measured, or scaled from the timed samples (linear in samples). */
+  readonly fullEpochSeconds: number;
+}
+
+/** What every backend's measurement shares. */
+interface BenchSetup {
+  readonly epochs: number;
+  readonly batches: readonly number[];
+  readonly train: DenseDataset;
+  readonly config: ReturnType<typeof parseRunConfig>;
+  readonly log: (s: string) => void;
+}
+
+/** Measures one backend at every batch size: epochs, one evolution step, ms per op. */
+async function benchBackend(backend: Backend, b: BenchSetup, rows: Record<string, unknown>[], opRows: OpRow[]): Promise<void> {
+  const { epochs, train, config, log } = b;
   const cpu = os.cpus();
-  const rows: Record<string, unknown>[] = [];
-  const log = (s: string) => process.stderr.write(s + '\n');
-  log(`synapses-ts bench: fashion-mnist-set network 784-1000-1000-1000-10, eps 20, ${train.nSamples} training samples (${o.data})`);
-  log(`machine: ${cpu.length} x ${cpu[0]?.model ?? '?'}, node ${process.version}, backend ${o.backend}`);
-  for (const batch of batches) {
-    const model = mlp([784, ...config.model.hidden, 10], { ...config.model, seed: config.seed, backend: config.backend });
+  for (const batch of b.batches) {
+    const model = mlp([784, ...config.model.hidden, 10], { ...config.model, seed: config.seed, backend });
     model.compile({ optimizer: config.optimizer, policy: config.policy as never });
     // epochs + 1 so that every timed epoch is followed by an evolution step (SET skips the last epoch).
     const history = await model.fit(train, { epochs: epochs + 1, batchSize: batch });
@@ -78,25 +89,20 @@ export async function benchCommand(o: BenchCommandOptions): Promise<void> {
     const policy = policyFrom('set');
     const sparse = model.network.sparseLayers();
     const ctx = { event: 'epoch-end' as const, epoch: 0, epochs: 2, step: 0, totalSteps: 1 };
-    const evoMs = timeIt(() => {
+    const evoMs = timeMs(() => {
       sparse.forEach((layer, l) => {
         if (layer.evolvable) evolveLayer(layer.weights, policy, ctx, l, rngFor(1, 'bench', l));
       });
     });
 
-    // Kernel GFLOP/s per product, summed over the sparse layers (2 * nnz * batch flops each).
-    const backend = model.backend;
-    const kernels: Record<string, number> = {};
+    // Milliseconds per op of one step; kernel GFLOP/s of the sparse products (2 * nnz * batch flops each).
+    const activation = config.model.activation;
+    const alpha = typeof activation === 'object' && activation.alpha !== undefined ? activation.alpha : 0.6;
+    const ms = opMilliseconds(backend, sparse, batch, alpha);
     const flops = sparse.reduce((a, l) => a + 2 * l.connections * batch, 0);
-    const bufs = sparse.map((l: SparseLinear) => {
-      const r = rngFor(2, 'bench-x', l.nIn);
-      const x = Float32Array.from({ length: l.nIn * batch }, () => r.float());
-      const dy = Float32Array.from({ length: l.nOut * batch }, () => r.float() - 0.5);
-      return { l, x, dy, y: new Float32Array(l.nOut * batch), dx: new Float32Array(l.nIn * batch), dw: new Float32Array(l.connections) };
-    });
-    kernels.forward = flops / 1e6 / timeIt(() => bufs.forEach((b) => backend.spmmForward(b.l.weights, b.x, batch, b.l.bias.values, b.y)));
-    kernels.inputGrad = flops / 1e6 / timeIt(() => bufs.forEach((b) => backend.spmmInputGrad(b.l.weights, b.dy, batch, b.dx)));
-    kernels.weightGrad = flops / 1e6 / timeIt(() => bufs.forEach((b) => backend.spmmWeightGrad(b.l.weights, b.dy, b.x, batch, b.dw)));
+    const gflops = { forward: flops / 1e6 / ms.spmmForward!, inputGrad: flops / 1e6 / ms.spmmInputGrad!, weightGrad: flops / 1e6 / ms.spmmWeightGrad! };
+    const fullEpochSeconds = (epochSeconds * FULL_EPOCH_SAMPLES) / train.nSamples;
+    opRows.push({ backend: `${backend.name}:${backend.mode}`, batch, ms, epochSeconds, fullEpochSeconds });
 
     const row = {
       machine: `${cpu.length} x ${cpu[0]?.model ?? '?'}`,
@@ -108,19 +114,89 @@ export async function benchCommand(o: BenchCommandOptions): Promise<void> {
       connections: model.connectionCount(),
       epochSeconds,
       epochSecondsAll: timed.map((e) => e.seconds),
+      fullEpochSeconds,
       evolutionSecondsInEpoch: evolutionSeconds,
       evolutionStepSeconds: evoMs / 1000,
       samplesPerSecond: train.nSamples / epochSeconds,
-      gflops: kernels,
+      gflops,
+      opMs: ms,
       peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
     };
     rows.push(row);
     log(
-      `batch ${String(batch).padStart(4)}: ${epochSeconds.toFixed(2)} s/epoch (median of ${epochs}), evolution step ${(evoMs).toFixed(1)} ms, ` +
-        `${Math.round(row.samplesPerSecond)} samples/s, GFLOP/s forward ${kernels.forward.toFixed(2)} inputGrad ${kernels.inputGrad.toFixed(2)} ` +
-        `weightGrad ${kernels.weightGrad.toFixed(2)}, peak RSS ${row.peakRssMiB} MiB`,
+      `batch ${String(batch).padStart(4)}: ${epochSeconds.toFixed(2)} s/epoch (median of ${epochs}), evolution step ${evoMs.toFixed(1)} ms, ` +
+        `${Math.round(row.samplesPerSecond)} samples/s, GFLOP/s forward ${gflops.forward.toFixed(2)} inputGrad ${gflops.inputGrad.toFixed(2)} ` +
+        `weightGrad ${gflops.weightGrad.toFixed(2)}, peak RSS ${row.peakRssMiB} MiB`,
     );
   }
+}
+
+/** Prints ms per op and s per epoch side by side, one column per backend and batch size. */
+function printOpTable(opRows: readonly OpRow[], samples: number, log: (s: string) => void): void {
+  const cols = opRows.map((r) => `${r.backend} b${r.batch}`);
+  const width = Math.max(12, ...cols.map((c) => c.length + 2));
+  log(`\nms per training step spent in each op (fashion-mnist-set shapes), and s per epoch:`);
+  log('op'.padEnd(20) + cols.map((c) => c.padStart(width)).join(''));
+  for (const op of BENCH_OPS) {
+    log(op.padEnd(20) + opRows.map((r) => (r.ms[op] === undefined ? '-' : r.ms[op]!.toFixed(2)).padStart(width)).join(''));
+  }
+  log(`s/epoch (${samples})`.padEnd(20) + opRows.map((r) => r.epochSeconds.toFixed(2).padStart(width)).join(''));
+  if (samples !== FULL_EPOCH_SAMPLES) {
+    log(`s/epoch (${FULL_EPOCH_SAMPLES}, scaled)`.padEnd(20) + opRows.map((r) => r.fullEpochSeconds.toFixed(1).padStart(width)).join(''));
+  }
+  const ref = opRows.find((r) => r.backend === 'cpu:reference' && r.batch === opRows[0]!.batch);
+  if (ref) log('s/epoch vs cpu'.padEnd(20) + opRows.map((r) => `${(r.epochSeconds / ref.epochSeconds).toFixed(1)}x`.padStart(width)).join(''));
+}
+
+/** Runs the benchmark. */
+export async function benchCommand(o: BenchCommandOptions): Promise<void> {
+  const epochs = Number(o.epochs);
+  const batches = o.batch.split(',').map(Number);
+  if (!Number.isInteger(epochs) || epochs < 1) throw new ConfigError(`--epochs must be a positive integer, got ${o.epochs}`);
+  if (batches.some((b) => !Number.isInteger(b) || b < 1)) throw new ConfigError(`--batch must be positive integers, got ${o.batch}`);
+  const names = benchBackends(o.backend);
+  const limit = o.limit === undefined ? (o.backend === 'all' ? ALL_BACKENDS_LIMIT : undefined) : Number(o.limit);
+  if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new ConfigError(`--limit must be a positive integer, got ${o.limit}`);
+  const config = parseRunConfig(preset('fashion-mnist-set'));
+  let train: DenseDataset;
+  if (o.data === 'synthetic') {
+    train = syntheticClassification({ nSamples: limit ?? 60000, nFeatures: 784, nClasses: 10, seed: 1 });
+  } else if (o.data === 'fashion-mnist') {
+    train = loadRunData({ ...config.data, ...(limit ? { limit: { train: limit, test: 1 } } : {}) } as typeof config.data, config.seed).train;
+  } else throw new ConfigError(`--data must be fashion-mnist or synthetic, got ${o.data}`);
+
+  const cpu = os.cpus();
+  const rows: Record<string, unknown>[] = [];
+  const opRows: OpRow[] = [];
+  const log = (s: string) => process.stderr.write(s + '\n');
+  log(`synapses-ts bench: fashion-mnist-set network 784-1000-1000-1000-10, eps 20, ${train.nSamples} training samples (${o.data})`);
+  log(`machine: ${cpu.length} x ${cpu[0]?.model ?? '?'}, node ${process.version}, backend ${o.backend}`);
+  if (o.backend === 'all' && o.limit === undefined) {
+    log(`--backend all: epochs timed on ${ALL_BACKENDS_LIMIT} samples and scaled to ${FULL_EPOCH_SAMPLES} (pass --limit to change)`);
+  }
+  // headless-gl needs an X display even off-screen: start a private Xvfb when there is none.
+  const display = mayUseHeadlessGl(names) ? await startVirtualDisplay() : null;
+  if (display && display.display !== null) log(`started a virtual display ${display.display} (Xvfb) for gpujs:headlessgl`);
+  try {
+    for (const name of names) {
+      let backend: Backend;
+      try {
+        const chosen = resolveBackend(name);
+        backend = chosen.backend;
+        if (chosen.fellBack) log(`${name}: ${chosen.fellBack}`);
+      } catch (e) {
+        if (!(e instanceof BackendUnavailableError)) throw e;
+        log(`${name}: unavailable: ${e.message}`);
+        rows.push({ backend: name, unavailable: e.message });
+        continue;
+      }
+      log(`--- ${backend.name}:${backend.mode}`);
+      await benchBackend(backend, { epochs, batches, train, config, log }, rows, opRows);
+    }
+  } finally {
+    if (display && display.display !== null) (display as { stop(): void }).stop();
+  }
+  printOpTable(opRows, train.nSamples, log);
   writeJsonAtomic(path.resolve(o.out), { createdAt: new Date().toISOString(), rows });
   log(`results written to ${o.out}`);
 }

@@ -25,6 +25,7 @@ program
   .option('-c, --config <file>', 'a JSON run config (merged over the preset)')
   .option('-s, --set <key=value>', 'override a config key, e.g. training.epochs=3 or policy.zeta=0.5 (repeatable)', collect, [])
   .option('--seed <n>', 'the run seed')
+  .option('-b, --backend <name>', 'compute backend: cpu (the reference), gpujs (the best gpu.js mode here), gpujs:MODE (headlessgl, webasm, cpu, webgpu) or auto')
   .option('-o, --out <dir>', 'output folder (default runs/<name>)')
   .option('--json', 'print the result as one JSON object on the last line of stdout')
   .option('--no-progress', 'no progress display')
@@ -45,8 +46,8 @@ program
   .description('measure seconds per epoch and per evolution step, and kernel GFLOP/s, on the fashion-mnist-set network')
   .option('--epochs <n>', 'timed epochs (median reported)', '3')
   .option('--batch <list>', 'batch sizes, comma-separated', '128')
-  .option('--limit <n>', 'training samples per epoch (default: all 60,000)')
-  .option('--backend <name>', 'backend', 'cpu')
+  .option('--limit <n>', 'training samples per timed epoch (default: all 60,000; 2048 with --backend all, scaled to 60,000)')
+  .option('--backend <name>', 'backend: cpu, gpujs, gpujs:MODE, auto, a registered backend, or all (every backend and gpu.js mode that runs here)', 'cpu')
   .option('--data <name>', 'fashion-mnist or synthetic', 'fashion-mnist')
   .option('--out <file>', 'also write the results as JSON', 'bench-results/bench.json')
   .action(benchCommand);

@@ -19,6 +19,8 @@ export interface TrainCommandOptions {
   config?: string;
   set?: string[];
   seed?: string;
+  /** `--backend`: sets `config.backend`. */
+  backend?: string;
   out?: string;
   json?: boolean;
   progress?: boolean;
@@ -26,7 +28,7 @@ export interface TrainCommandOptions {
   figures?: boolean;
 }
 
-/** Builds the config a `train` command line describes: preset, then file, then `--set`, then `--seed`. */
+/** Builds the config a `train` command line describes: preset, then file, then `--set`, then `--seed` and `--backend`. */
 export function configFromOptions(o: TrainCommandOptions): Record<string, unknown> {
   let config: Record<string, unknown> = o.preset ? (preset(o.preset) as Record<string, unknown>) : {};
   if (o.config) {
@@ -55,6 +57,7 @@ export function configFromOptions(o: TrainCommandOptions): Record<string, unknow
     if (!Number.isInteger(s) || s < 0) throw new ConfigError(`--seed must be a non-negative integer, got "${o.seed}"`);
     config = { ...config, seed: s };
   }
+  if (o.backend !== undefined) config = { ...config, backend: o.backend };
   return config;
 }
 
@@ -65,14 +68,15 @@ export async function trainCommand(o: TrainCommandOptions): Promise<void> {
   const result = await runConfig(config, {
     outDir: out,
     callbacks: o.progress === false ? {} : progressCallbacks(),
-    onModel: (model, c) => {
+    onModel: (model, c, chosen) => {
       process.stderr.write(`synapses-ts train: ${c.name} (seed ${c.seed}, backend ${model.backend.name}:${model.backend.mode})\n`);
+      if (chosen.fellBack) process.stderr.write(`synapses-ts train: ${chosen.fellBack}\n`);
       process.stderr.write(model.summary() + '\n');
     },
   });
   process.stderr.write(
     `test accuracy ${(100 * result.testAccuracy).toFixed(2)}% (best ${(100 * result.bestTestAccuracy).toFixed(2)}%), ` +
-      `${result.connections} connections, ${result.seconds.toFixed(1)} s; results in ${out}\n`,
+      `${result.connections} connections, ${result.seconds.toFixed(1)} s on ${result.backend}; results in ${out}\n`,
   );
   // The standard figures; a failure here must not cost the run, whose results are already on disk.
   if (o.figures !== false) {

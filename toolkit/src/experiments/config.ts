@@ -161,10 +161,14 @@ export const runConfigSchema = z.strictObject({
       batchSize: positiveInt.default(128),
     })
     .default({ epochs: 10, batchSize: 128 }),
-  /** `cpu`, `gpujs`, `gpujs:MODE` (headlessgl, webasm, cpu, webgpu) or `auto`; checked by the backend registry's parser. */
+  /**
+   * `auto` (default: the WebAssembly SIMD backend when its kernels are built, else the CPU reference; the
+   * manifest records which ran), `cpu` (the readable reference), `wasm`, `gpujs` or `gpujs:MODE`
+   * (headlessgl, webasm, cpu, webgpu); checked by the backend registry's parser.
+   */
   backend: z
     .string()
-    .default('cpu')
+    .default('auto')
     .superRefine((name, ctx) => {
       try {
         parseBackendName(name);

@@ -19,13 +19,26 @@ export interface Manifest {
   readonly dependencies: Record<string, string>;
   readonly node: string;
   readonly machine: { platform: string; arch: string; cpus: number; cpuModel: string; memoryGiB: number; hostname: string };
-  readonly backend: { name: string; mode: string };
+  /**
+   * The backend that ran: its name and real mode (e.g. `gpujs` / `webasm`), the name asked for, the
+   * concrete backend it resolved to, and, when `auto` did not get its first choice, what it skipped and why.
+   */
+  readonly backend: ManifestBackend;
   readonly startedAt: string;
   endedAt?: string;
   status: 'running' | 'finished' | 'failed';
   error?: string;
   /** Extra facts (connection counts, data sizes...). */
   readonly facts: Record<string, unknown>;
+}
+
+/** The backend facts of a manifest. */
+export interface ManifestBackend {
+  readonly name: string;
+  readonly mode: string;
+  readonly requested?: string;
+  readonly resolved?: string;
+  readonly fellBack?: string;
 }
 
 /** Installed version of an npm package, or "missing". */
@@ -53,7 +66,7 @@ export function machineInfo(): Manifest['machine'] {
 
 /** A new manifest for a run that starts now. */
 export function createManifest(
-  name: string, config: unknown, seed: number, backend: { name: string; mode: string }, facts: Record<string, unknown> = {},
+  name: string, config: unknown, seed: number, backend: ManifestBackend, facts: Record<string, unknown> = {},
 ): Manifest {
   return {
     format: 'synapses-ts/manifest',
@@ -62,7 +75,9 @@ export function createManifest(
     config,
     seed,
     toolkitVersion: version,
-    dependencies: Object.fromEntries(['mnist', 'zod', 'commander', 'cli-progress'].map((d) => [d, packageVersion(d)])),
+    dependencies: Object.fromEntries(
+      ['mnist', 'zod', 'commander', 'cli-progress', ...(backend.name === 'gpujs' ? ['gpu.js', 'gl'] : [])].map((d) => [d, packageVersion(d)]),
+    ),
     node: process.version,
     machine: machineInfo(),
     backend,

@@ -56,11 +56,11 @@ export class UnaryActivation implements Layer {
   }
   forward(x: Float32Array, batch: number, _ctx: ForwardContext): Float32Array {
     this.input = x;
-    this.output = this.backend.unaryForward(this.op, x, this.alpha, this.out.view(this.n * batch));
+    this.output = this.backend.unaryForward(this.op, x, this.alpha, this.out.view(this.n * batch, this.backend));
     return this.output;
   }
   backward(dy: Float32Array, batch: number, _needInput: boolean): Float32Array {
-    return this.backend.unaryBackward(this.op, this.input, this.output, dy, this.alpha, this.dIn.view(this.n * batch));
+    return this.backend.unaryBackward(this.op, this.input, this.output, dy, this.alpha, this.dIn.view(this.n * batch, this.backend));
   }
   params(): Param[] {
     return [];
@@ -117,11 +117,11 @@ export class SRelu implements Layer {
   }
   forward(x: Float32Array, batch: number, _ctx: ForwardContext): Float32Array {
     this.input = x;
-    return this.backend.sreluForward(x, this.n, batch, this.p, this.out.view(this.n * batch));
+    return this.backend.sreluForward(x, this.n, batch, this.p, this.out.view(this.n * batch, this.backend));
   }
   backward(dy: Float32Array, batch: number, _needInput: boolean): Float32Array {
     for (const k of ['tl', 'al', 'tr', 'ar'] as const) this.g[k].fill(0);
-    return this.backend.sreluBackward(this.input, this.n, batch, this.p, dy, this.dIn.view(this.n * batch), this.g);
+    return this.backend.sreluBackward(this.input, this.n, batch, this.p, dy, this.dIn.view(this.n * batch, this.backend), this.g);
   }
   params(): Param[] {
     return this.paramList;
@@ -149,11 +149,11 @@ export class Softmax implements Layer {
     this.backend = backend;
   }
   forward(x: Float32Array, batch: number, _ctx: ForwardContext): Float32Array {
-    this.output = this.backend.softmaxForward(x, this.n, batch, this.out.view(this.n * batch));
+    this.output = this.backend.softmaxForward(x, this.n, batch, this.out.view(this.n * batch, this.backend));
     return this.output;
   }
   backward(dy: Float32Array, batch: number, _needInput: boolean): Float32Array {
-    return this.backend.softmaxBackward(this.output, dy, this.n, batch, this.dIn.view(this.n * batch));
+    return this.backend.softmaxBackward(this.output, dy, this.n, batch, this.dIn.view(this.n * batch, this.backend));
   }
   params(): Param[] {
     return [];

@@ -5,7 +5,7 @@
  */
 import type { Backend } from '../backend/backend';
 import { checkLength } from '../core/assert';
-import { Buffer, type ForwardContext, type Layer, type LayerSummary, type Param } from './layer';
+import { adoptFloat32, Buffer, type ForwardContext, type Layer, type LayerSummary, type Param } from './layer';
 
 /** A dense linear layer `y = W x + b`. */
 export class DenseLinear implements Layer {
@@ -29,21 +29,27 @@ export class DenseLinear implements Layer {
     this.bias = { name: `${name}.bias`, values: new Float32Array(nOut), grad: new Float32Array(nOut), decay: false };
   }
 
+  /** Attaches the backend; parameters and gradients move into its memory when it has an allocator. */
   setBackend(backend: Backend): void {
+    if (backend === this.backend) return;
     this.backend = backend;
+    for (const p of [this.weight, this.bias]) {
+      p.values = adoptFloat32(p.values, backend);
+      p.grad = adoptFloat32(p.grad, backend);
+    }
   }
 
   forward(x: Float32Array, batch: number, _ctx: ForwardContext): Float32Array {
     checkLength(x.length, this.nIn * batch, 'dense layer input', `nIn * batch = ${this.nIn} * ${batch}`);
     this.input = x;
-    return this.backend.denseForward(this.weight.values, this.nIn, this.nOut, x, batch, this.bias.values, this.out.view(this.nOut * batch));
+    return this.backend.denseForward(this.weight.values, this.nIn, this.nOut, x, batch, this.bias.values, this.out.view(this.nOut * batch, this.backend));
   }
 
   backward(dy: Float32Array, batch: number, needInput: boolean): Float32Array | null {
     this.backend.denseWeightGrad(this.nIn, this.nOut, dy, this.input, batch, this.weight.grad);
     this.backend.biasGrad(dy, this.nOut, batch, this.bias.grad);
     if (!needInput) return null;
-    return this.backend.denseInputGrad(this.weight.values, this.nIn, this.nOut, dy, batch, this.dIn.view(this.nIn * batch));
+    return this.backend.denseInputGrad(this.weight.values, this.nIn, this.nOut, dy, batch, this.dIn.view(this.nIn * batch, this.backend));
   }
 
   params(): Param[] {

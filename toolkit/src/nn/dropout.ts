@@ -2,19 +2,26 @@
  * Inverted dropout (Srivastava et al. 2014): in training, each activation is kept with probability
  * `1 - rate` and scaled by `1 / (1 - rate)`; at inference it is the identity.
  *
+ * The mask is counter-based: element `i` of the batch (feature-major index `f * batch + b`) is kept when
+ * `counterBits(streamKey(seed, 'dropout', step, index), i) >= floor(rate * 2^32)` (core/counter-rng.ts), a
+ * pure function of (seed, step, layer, element), so a backend may draw it in any order, in SIMD lanes or
+ * split across threads, and get the same mask as the reference.
+ *
  * @packageDocumentation
  */
 import type { Backend } from '../backend/backend';
+import { dropout as dropoutReference, dropoutScale } from '../backend/cpu/dropout';
 import { check } from '../core/assert';
-import { rngFor } from '../core/rng';
-import { Buffer, type ForwardContext, type Layer, type LayerSummary, type Param } from './layer';
+import { streamKey } from '../core/counter-rng';
+import { Buffer, ByteBuffer, type ForwardContext, type Layer, type LayerSummary, type Param } from './layer';
 
-/** A dropout layer. Its mask for a batch comes from `rngFor(seed, 'dropout', step, index)`. */
+/** A dropout layer. Its mask for a batch is the counter-based stream `streamKey(seed, 'dropout', step, index)`. */
 export class Dropout implements Layer {
   readonly kind = 'dropout';
   private backend!: Backend;
   private mask = new Uint8Array(0);
   private active = false;
+  private readonly masks = new ByteBuffer();
   private readonly out = new Buffer();
   private readonly dIn = new Buffer();
 
@@ -42,18 +49,16 @@ export class Dropout implements Layer {
     this.active = ctx.training && this.rate > 0;
     if (!this.active) return x;
     const len = this.n * batch;
-    if (this.mask.length < len) this.mask = new Uint8Array(len);
-    const rng = rngFor(ctx.seed, 'dropout', ctx.step, this.index);
-    // Compare 32-bit draws with an integer threshold: one draw per unit, no float conversion.
-    const threshold = Math.floor(this.rate * 4294967296);
-    const mask = this.mask;
-    for (let i = 0; i < len; i++) mask[i] = rng.uint32() >= threshold ? 1 : 0;
-    return this.backend.dropoutForward(x, mask.subarray(0, len), 1 / (1 - this.rate), this.out.view(len));
+    this.mask = this.masks.view(len, this.backend);
+    const key = streamKey(ctx.seed, 'dropout', ctx.step, this.index);
+    const y = this.out.view(len, this.backend);
+    // Backends without the op (it is optional) use the reference, which draws the same mask.
+    return this.backend.dropout ? this.backend.dropout(x, this.rate, key, y, this.mask) : dropoutReference(x, this.rate, key, y, this.mask);
   }
   backward(dy: Float32Array, batch: number, _needInput: boolean): Float32Array {
     if (!this.active) return dy;
     const len = this.n * batch;
-    return this.backend.dropoutForward(dy, this.mask.subarray(0, len), 1 / (1 - this.rate), this.dIn.view(len));
+    return this.backend.dropoutForward(dy, this.mask, dropoutScale(this.rate), this.dIn.view(len, this.backend));
   }
   params(): Param[] {
     return [];

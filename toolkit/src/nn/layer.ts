@@ -70,14 +70,54 @@ export interface Layer {
 
 /**
  * A reusable output buffer that grows to the largest batch seen and hands out exact-length views, so the
- * training step does not allocate per batch.
+ * training step does not allocate per batch. Given a backend that offers `allocFloat32`, the storage lives
+ * in that backend's memory (its ops then read and write it in place, without copies); otherwise it is a
+ * plain Float32Array. Views stay valid until the next call that grows the buffer or changes the backend.
  */
 export class Buffer {
   private data = new Float32Array(0);
+  private owner: Backend | null = null;
+  private last: Float32Array = this.data;
 
-  /** A view of exactly `length` floats (contents unspecified). */
-  view(length: number): Float32Array {
-    if (this.data.length < length) this.data = new Float32Array(length);
-    return length === this.data.length ? this.data : this.data.subarray(0, length);
+  /** A view of exactly `length` floats (contents unspecified), in `backend`'s memory when it has an allocator. */
+  view(length: number, backend?: Backend): Float32Array {
+    const owner = backend?.allocFloat32 ? backend : null;
+    if (this.data.length < length || owner !== this.owner) {
+      this.data = owner ? owner.allocFloat32!(length) : new Float32Array(length);
+      this.owner = owner;
+      this.last = this.data;
+    }
+    if (this.last.length !== length) this.last = length === this.data.length ? this.data : this.data.subarray(0, length);
+    return this.last;
   }
+}
+
+/** {@link Buffer} for bytes (dropout masks), allocated with the backend's `allocUint8` when it has one. */
+export class ByteBuffer {
+  private data = new Uint8Array(0);
+  private owner: Backend | null = null;
+  private last: Uint8Array = this.data;
+
+  /** A view of exactly `length` bytes (contents unspecified). */
+  view(length: number, backend?: Backend): Uint8Array {
+    const owner = backend?.allocUint8 ? backend : null;
+    if (this.data.length < length || owner !== this.owner) {
+      this.data = owner ? owner.allocUint8!(length) : new Uint8Array(length);
+      this.owner = owner;
+      this.last = this.data;
+    }
+    if (this.last.length !== length) this.last = length === this.data.length ? this.data : this.data.subarray(0, length);
+    return this.last;
+  }
+}
+
+/**
+ * A copy of `a` in `backend`'s memory when the backend has an allocator (see {@link Buffer}), else `a`
+ * itself. Layers adopt their parameters this way when they get a backend or a new topology.
+ */
+export function adoptFloat32(a: Float32Array, backend: Backend): Float32Array {
+  if (!backend.allocFloat32) return a;
+  const b = backend.allocFloat32(a.length);
+  b.set(a);
+  return b;
 }

@@ -7,8 +7,8 @@
 import type { Backend } from '../backend/backend';
 import { checkLength } from '../core/assert';
 import { ShapeError } from '../core/errors';
-import type { CsrMatrix } from '../sparse/csr';
-import { Buffer, type ForwardContext, type Layer, type LayerSummary, type Param } from './layer';
+import { CsrMatrix } from '../sparse/csr';
+import { adoptFloat32, Buffer, type ForwardContext, type Layer, type LayerSummary, type Param } from './layer';
 
 /** A sparse linear layer `y = W x + b` with `W` in CSR. */
 export class SparseLinear implements Layer {
@@ -56,20 +56,34 @@ export class SparseLinear implements Layer {
 
   /**
    * Replaces the topology (after evolution). The new matrix's values become the weight parameter's
-   * values; its gradient is reset. Optimizer state must be remapped by the caller.
+   * values (copied once into the backend's memory when it has an allocator, see {@link Buffer}; then
+   * {@link SparseLinear.weights} is a matrix with the same topology over that copy); the gradient is reset.
+   * Optimizer state must be remapped by the caller.
    * @throws {@link ShapeError} if the new matrix has a different shape.
    */
   setWeights(weights: CsrMatrix): void {
     if (weights.rows !== this.nOut || weights.cols !== this.nIn) {
       throw new ShapeError(`new topology is ${weights.rows} x ${weights.cols}, layer is ${this.nOut} x ${this.nIn}`);
     }
-    this.w = weights;
-    this.weight.values = weights.values;
-    this.weight.grad = new Float32Array(weights.nnz);
+    this.w = this.backend ? this.adopt(weights, this.backend) : weights;
+    this.weight.values = this.w.values;
+    this.weight.grad = this.backend?.allocFloat32?.(weights.nnz) ?? new Float32Array(weights.nnz);
   }
 
+  /** Attaches the backend; parameters and gradients move into its memory when it has an allocator. */
   setBackend(backend: Backend): void {
+    if (backend === this.backend) return;
     this.backend = backend;
+    this.w = this.adopt(this.w, backend);
+    this.weight.values = this.w.values;
+    this.weight.grad = adoptFloat32(this.weight.grad, backend);
+    this.bias.values = adoptFloat32(this.bias.values, backend);
+    this.bias.grad = adoptFloat32(this.bias.grad, backend);
+  }
+
+  private adopt(w: CsrMatrix, backend: Backend): CsrMatrix {
+    const values = adoptFloat32(w.values, backend);
+    return values === w.values ? w : new CsrMatrix(w.rows, w.cols, w.rowPtr, w.colIdx, values);
   }
 
   forward(x: Float32Array, batch: number, _ctx: ForwardContext): Float32Array {
@@ -77,15 +91,18 @@ export class SparseLinear implements Layer {
     this.input = x;
     this.lastDy = null;
     this.lastBatch = batch;
-    return this.backend.spmmForward(this.w, x, batch, this.bias.values, this.out.view(this.nOut * batch));
+    return this.backend.spmmForward(this.w, x, batch, this.bias.values, this.out.view(this.nOut * batch, this.backend));
   }
 
   backward(dy: Float32Array, batch: number, needInput: boolean): Float32Array | null {
     this.lastDy = dy;
+    if (this.backend.spmmBackward) {
+      return this.backend.spmmBackward(this.w, dy, this.input, batch, this.weight.grad, this.bias.grad, needInput ? this.dIn.view(this.nIn * batch, this.backend) : null);
+    }
     this.backend.spmmWeightGrad(this.w, dy, this.input, batch, this.weight.grad);
     this.backend.biasGrad(dy, this.nOut, batch, this.bias.grad);
     if (!needInput) return null;
-    return this.backend.spmmInputGrad(this.w, dy, batch, this.dIn.view(this.nIn * batch));
+    return this.backend.spmmInputGrad(this.w, dy, batch, this.dIn.view(this.nIn * batch, this.backend));
   }
 
   params(): Param[] {

@@ -8,7 +8,7 @@
 import type { Backend } from '../backend/backend';
 import { assert } from '../core/assert';
 import { ConfigError, UnknownNameError } from '../core/errors';
-import type { Param } from '../nn/layer';
+import { adoptFloat32, type Param } from '../nn/layer';
 
 /** SGD with momentum, optional Nesterov, L2 weight decay. Defaults: the SET paper (0.01, 0.9, 0.0002). */
 export interface SgdSpec {
@@ -73,17 +73,24 @@ function nonNegative(v: number, what: string): number {
 
 class StatefulOptimizer implements Optimizer {
   private readonly state = new Map<Param, Float32Array[]>();
+  /** The backend of the last step: state arrays live in its memory when it has an allocator. */
+  private backend: Backend | null = null;
   steps = 0;
   constructor(
     readonly spec: Required<SgdSpec> | Required<AdamSpec>,
     private readonly slots: number,
   ) {}
 
+  /** A zero-filled state array, in the backend's memory when it has an allocator. */
+  private zeros(n: number): Float32Array {
+    return this.backend?.allocFloat32 ? this.backend.allocFloat32(n) : new Float32Array(n);
+  }
+
   stateOf(param: Param): Float32Array[] {
     let s = this.state.get(param);
     if (!s || s[0]!.length !== param.values.length) {
       assert(!s, () => `optimizer state of ${param.name} has ${s![0]!.length} entries but the parameter has ${param.values.length}; remap was not called`);
-      s = Array.from({ length: this.slots }, () => new Float32Array(param.values.length));
+      s = Array.from({ length: this.slots }, () => this.zeros(param.values.length));
       this.state.set(param, s);
     }
     return s;
@@ -102,7 +109,8 @@ class StatefulOptimizer implements Optimizer {
       next.set(p, s);
     }
     this.state.clear();
-    for (const [p, s] of next) this.state.set(p, s);
+    const backend = this.backend;
+    for (const [p, s] of next) this.state.set(p, backend ? s.map((a) => adoptFloat32(a, backend)) : s);
     this.steps = steps;
   }
 
@@ -112,7 +120,7 @@ class StatefulOptimizer implements Optimizer {
     this.state.set(
       param,
       old.map((arr) => {
-        const next = new Float32Array(map.length);
+        const next = this.zeros(map.length);
         for (let k = 0; k < map.length; k++) {
           const o = map[k]!;
           if (o >= 0) next[k] = arr[o]!;
@@ -123,6 +131,11 @@ class StatefulOptimizer implements Optimizer {
   }
 
   step(params: readonly Param[], backend: Backend): void {
+    if (backend !== this.backend) {
+      // A new backend: move the state into its memory once, so its update ops work in place.
+      this.backend = backend;
+      for (const [p, s] of this.state) this.state.set(p, s.map((a) => adoptFloat32(a, backend)));
+    }
     this.steps++;
     for (const p of params) {
       const s = this.stateOf(p);

@@ -192,9 +192,10 @@ export class Model {
     checkInt(planned, 'fit option totalEpochs', firstEpoch + epochs);
     this.plannedEpochs = planned;
     const totalSteps = planned * batches;
-    const x = new Float32Array(nIn * batchSize);
+    // Batch inputs and loss gradients in the backend's memory when it has one (its ops then copy nothing).
+    const x = this.backend.allocFloat32?.(nIn * batchSize) ?? new Float32Array(nIn * batchSize);
     const y = new Int32Array(batchSize);
-    const grad = new Float32Array(nOut * batchSize);
+    const grad = this.backend.allocFloat32?.(nOut * batchSize) ?? new Float32Array(nOut * batchSize);
     const pred = new Int32Array(batchSize);
     const history = new History();
     await cb.onTrainBegin?.({ epochs, batchesPerEpoch: batches, samples: n });
@@ -313,9 +314,9 @@ export class Model {
     const net = this.network;
     const n = data.nSamples;
     const order = batchOrder(n, 0, this.seed, false);
-    const x = new Float32Array(net.nIn * batchSize);
+    const x = this.backend.allocFloat32?.(net.nIn * batchSize) ?? new Float32Array(net.nIn * batchSize);
     const y = new Int32Array(batchSize);
-    const grad = new Float32Array(net.nOut * batchSize);
+    const grad = this.backend.allocFloat32?.(net.nOut * batchSize) ?? new Float32Array(net.nOut * batchSize);
     const pred = new Int32Array(batchSize);
     let lossSum = 0;
     let correct = 0;

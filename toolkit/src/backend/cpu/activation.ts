@@ -5,9 +5,13 @@
  */
 import type { SReluParams, UnaryOp } from '../backend';
 
-/** `y = f(x)` for a parameter-free activation; `alpha` is the slope for x < 0 of `leaky-relu`. */
+/**
+ * `y = f(x)` for a parameter-free activation; `alpha` is the slope for x < 0 of `leaky-relu`, rounded to
+ * float32 (so `alpha * x` is one float32 multiplication, as in every backend).
+ */
 export function unaryForward(op: UnaryOp, x: Float32Array, alpha: number, y: Float32Array): Float32Array {
   const n = x.length;
+  alpha = Math.fround(alpha);
   switch (op) {
     case 'identity':
       y.set(x);
@@ -28,11 +32,12 @@ export function unaryForward(op: UnaryOp, x: Float32Array, alpha: number, y: Flo
   return y;
 }
 
-/** `dx = f'(x) * dy`, using the forward input `x` or output `y`, whichever is cheaper. */
+/** `dx = f'(x) * dy`, using the forward input `x` or output `y`, whichever is cheaper (`alpha` as in the forward). */
 export function unaryBackward(
   op: UnaryOp, x: Float32Array, y: Float32Array, dy: Float32Array, alpha: number, dx: Float32Array,
 ): Float32Array {
   const n = dy.length;
+  alpha = Math.fround(alpha);
   switch (op) {
     case 'identity':
       dx.set(dy);
@@ -127,8 +132,9 @@ export function softmaxBackward(y: Float32Array, dy: Float32Array, n: number, ba
   return dx;
 }
 
-/** Inverted dropout: `y = mask ? x * scale : 0`. */
+/** Applies a dropout mask: `y = mask ? x * scale : 0`, with `scale` rounded to float32. */
 export function dropoutForward(x: Float32Array, mask: Uint8Array, scale: number, y: Float32Array): Float32Array {
+  scale = Math.fround(scale);
   for (let i = 0; i < x.length; i++) y[i] = mask[i] ? x[i]! * scale : 0;
   return y;
 }

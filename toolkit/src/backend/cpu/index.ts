@@ -6,6 +6,7 @@
  */
 import type { Backend } from '../backend';
 import { sreluBackward, sreluForward, softmaxBackward, softmaxForward, unaryBackward, unaryForward, dropoutForward } from './activation';
+import { dropout } from './dropout';
 import { biasGrad, denseForward, denseInputGrad, denseWeightGrad } from './dense';
 import { mseOneHot, softmaxCrossEntropy } from './loss';
 import { adamStep, sgdStep } from './optim';
@@ -30,6 +31,7 @@ export function cpuBackend(): Backend {
     softmaxForward,
     softmaxBackward,
     dropoutForward,
+    dropout,
     softmaxCrossEntropy,
     mseOneHot,
     sgdStep,

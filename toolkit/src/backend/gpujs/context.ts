@@ -123,7 +123,9 @@ export class GpujsContext {
     const key = `${def.name}|${bound}`;
     let entry = this.kernels.get(key);
     if (!entry) {
-      entry = this.build(def, bound, def.pipeline ?? false, false);
+      // Pipelining means textures, so only GL modes pipeline. In the others it buys nothing, and gpu.js's cpu
+      // mode even keeps a pipelined kernel's first result buffer when its output is resized (stale sizes).
+      entry = this.build(def, bound, this.textures && (def.pipeline ?? false), false);
       this.kernels.set(key, entry);
     }
     this.stats.kernelRuns++;
@@ -175,17 +177,16 @@ export class GpujsContext {
     for (const a of arrays) (a as GpuTexture).delete();
   }
 
+  /** A result as host arrays: pipelined results (textures, GL modes) are read back, others are already arrays. */
+  private host(result: unknown): Float32Array | Float32Array[] {
+    this.stats.readbacks++;
+    return result instanceof Float32Array || Array.isArray(result) ? result : (result as GpuTexture).toArray();
+  }
+
   /** Copies a 1-D result (typed array or texture) into `out` (its first `out.length` values). */
   read1d(result: unknown, out: Float32Array): Float32Array {
-    this.stats.readbacks++;
-    const r = this.textures && !(result instanceof Float32Array) && !Array.isArray(result) ? (result as GpuTexture).toArray() : result;
-    if (r instanceof Float32Array) {
-      out.set(r.length === out.length ? r : r.subarray(0, out.length));
-    } else {
-      // A 1-D output of length 1 comes back as a plain array in some modes.
-      const a = r as ArrayLike<number>;
-      for (let i = 0; i < out.length; i++) out[i] = a[i]!;
-    }
+    const r = this.host(result) as Float32Array;
+    out.set(r.length === out.length ? r : r.subarray(0, out.length));
     return out;
   }
 
@@ -194,15 +195,14 @@ export class GpujsContext {
    * outputs as `result[y][x]`: one array per y, so y is the neuron and x the sample (feature-major).
    */
   read2d(result: unknown, out: Float32Array, width: number, height: number): Float32Array {
-    this.stats.readbacks++;
-    const r = this.textures && !(result instanceof Float32Array) && !Array.isArray(result) ? (result as GpuTexture).toArray() : result;
+    const r = this.host(result);
     if (Array.isArray(r)) {
       for (let y = 0; y < height; y++) {
-        const row = r[y] as Float32Array;
+        const row = r[y]!;
         out.set(row.length === width ? row : row.subarray(0, width), y * width);
       }
     } else {
-      out.set((r as Float32Array).subarray(0, width * height));
+      out.set(r.subarray(0, width * height));
     }
     return out;
   }

@@ -48,8 +48,9 @@ export function kernelClassOf(gpujs: GpujsModule, mode: GpujsMode): GpuKernelCla
   }
 }
 
-/** The Debian packages the native `gl` package needs to build and to run. */
+/** The Debian packages the native `gl` package needs to build (before `npm ci`). */
 export const HEADLESS_GL_BUILD_PACKAGES = 'build-essential libxi-dev libglu1-mesa-dev libglew-dev pkg-config';
+/** The Debian packages headless-gl needs to run without a GPU or a desktop: a virtual display and Mesa. */
 export const HEADLESS_GL_RUN_PACKAGES = 'xvfb xauth libgl1-mesa-dri';
 
 function headlessGlReason(): string | null {
@@ -65,7 +66,6 @@ function headlessGlReason(): string | null {
   try {
     ctx = gl.create(1, 1) as typeof ctx;
   } catch (e) {
-    ctx = null;
     return `headless-gl could not create a context: ${(e as Error).message}`;
   }
   if (!ctx) {

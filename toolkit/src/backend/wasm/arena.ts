@@ -31,6 +31,8 @@ export class Arena {
   private f32View!: Float32Array;
   private i32View!: Int32Array;
   private u8View!: Uint8Array;
+  /** Current size of the memory in bytes (only this arena grows it; cheaper than `memory.buffer`). */
+  private bytes = 0;
 
   /** @param base - first usable byte (the module's heap base). */
   constructor(base: number, initialBytes = 16 * PAGE) {
@@ -40,16 +42,24 @@ export class Arena {
     this.refresh();
   }
 
-  /** A Float32Array over the whole memory (refreshed after growth). */
+  /** A Float32Array over the whole memory (replaced when the memory grows). */
   get f32(): Float32Array {
-    if (this.f32View.buffer.byteLength !== this.memory.buffer.byteLength) this.refresh();
     return this.f32View;
   }
 
-  /** An Int32Array over the whole memory (refreshed after growth). */
+  /** An Int32Array over the whole memory (replaced when the memory grows). */
   get i32(): Int32Array {
-    if (this.i32View.buffer.byteLength !== this.memory.buffer.byteLength) this.refresh();
     return this.i32View;
+  }
+
+  /** A Uint8Array over the whole memory (replaced when the memory grows). */
+  get u8(): Uint8Array {
+    return this.u8View;
+  }
+
+  /** Current size of the memory in bytes. */
+  get byteLength(): number {
+    return this.bytes;
   }
 
   /** Bytes currently spanned by allocations (the high-water mark of the bump pointer). */
@@ -66,8 +76,7 @@ export class Arena {
     if (this.known.has(a)) return true;
     const buf = a.buffer;
     if (typeof SharedArrayBuffer !== 'function' || !(buf instanceof SharedArrayBuffer) || a.byteLength === 0) return false;
-    if (a.byteOffset + a.byteLength > this.memory.buffer.byteLength) return false;
-    if (this.u8View.length !== this.memory.buffer.byteLength) this.refresh();
+    if (a.byteOffset + a.byteLength > this.bytes) return false;
     const probe = new Uint8Array(buf, a.byteOffset, 1);
     const old = probe[0]!;
     probe[0] = old ^ 0x5a;
@@ -81,7 +90,14 @@ export class Arena {
 
   /** A Float32Array of `n` floats over block `b`, recognised by {@link Arena.owns} without a probe. */
   view(b: Block, n: number): Float32Array {
-    const a = new Float32Array(this.memory.buffer, b.offset, n);
+    const a = new Float32Array(this.f32View.buffer, b.offset, n);
+    this.known.add(a);
+    return a;
+  }
+
+  /** A Uint8Array of `n` bytes over block `b`, recognised by {@link Arena.owns} without a probe. */
+  viewU8(b: Block, n: number): Uint8Array {
+    const a = new Uint8Array(this.u8View.buffer, b.offset, n);
     this.known.add(a);
     return a;
   }
@@ -98,9 +114,9 @@ export class Arena {
     }
     const offset = this.top;
     const end = offset + size;
-    if (end > this.memory.buffer.byteLength) {
-      const pages = Math.ceil((end - this.memory.buffer.byteLength) / PAGE);
-      const have = this.memory.buffer.byteLength / PAGE;
+    if (end > this.bytes) {
+      const pages = Math.ceil((end - this.bytes) / PAGE);
+      const have = this.bytes / PAGE;
       // Grow by at least a quarter of the current size, so a growing workload grows the memory rarely.
       const want = Math.min(WASM_MAX_PAGES - have, Math.max(pages, Math.ceil(have / 4)));
       if (want < pages) throw new RangeError(`wasm memory exhausted: need ${end} bytes, the limit is ${WASM_MAX_PAGES * PAGE}`);
@@ -139,6 +155,7 @@ export class Arena {
 
   private refresh(): void {
     const buf = this.memory.buffer;
+    this.bytes = buf.byteLength;
     this.f32View = new Float32Array(buf);
     this.i32View = new Int32Array(buf);
     this.u8View = new Uint8Array(buf);

@@ -10,17 +10,17 @@
  */
 import type { KernelExports } from './loader';
 
-/** Kernel names a job may call (each takes `r0, r1` as its last two arguments). */
-export type KernelName = 'gatherRows' | 'permuteRows' | 'denseGatherRows' | 'dotRows' | 'denseDotRows';
+/** Kernel names a job may call, in the order of their ids in the worker protocol (each takes `r0, r1` last). */
+export const KERNEL_NAMES = [
+  'gatherRows', 'permuteRows', 'denseGatherRows', 'dotRows', 'denseDotRows',
+  'biasRows', 'dropoutRange', 'maskRange', 'rectifyRange', 'rectifyBackRange', 'sgdRange',
+] as const;
+
+/** A kernel a job may call. */
+export type KernelName = (typeof KERNEL_NAMES)[number];
 
 /** Index of each kernel in the worker protocol. */
-export const KERNEL_IDS: Record<KernelName, number> = {
-  gatherRows: 0,
-  permuteRows: 1,
-  denseGatherRows: 2,
-  dotRows: 3,
-  denseDotRows: 4,
-};
+export const KERNEL_IDS = Object.fromEntries(KERNEL_NAMES.map((n, i) => [n, i])) as Record<KernelName, number>;
 
 /** One kernel call of a job, without its trailing row range. */
 export interface KernelCall {
@@ -44,13 +44,7 @@ export interface Dispatcher {
 
 /** A dispatcher that runs every part on the calling thread. */
 export function inlineDispatcher(k: KernelExports): Dispatcher {
-  const fns: Record<KernelName, (...a: number[]) => void> = {
-    gatherRows: k.gatherRows,
-    permuteRows: k.permuteRows,
-    denseGatherRows: k.denseGatherRows,
-    dotRows: k.dotRows,
-    denseDotRows: k.denseDotRows,
-  };
+  const fns = Object.fromEntries(KERNEL_NAMES.map((n) => [n, k[n]])) as Record<KernelName, (...a: number[]) => void>;
   return {
     threads: 1,
     chunks: 1,

@@ -1,18 +1,35 @@
 /**
- * The WebAssembly SIMD backend (mode `"wasm-simd"`): the sparse and dense layer products run as
- * AssemblyScript kernels compiled with 128-bit SIMD over the batch (assembly/kernels.ts); every other op is
- * the CPU reference.
+ * The WebAssembly SIMD backend (mode `"wasm-simd"`): AssemblyScript kernels compiled with 128-bit SIMD
+ * (assembly/kernels.ts) for the sparse and dense layer products, the bias gradient, ReLU / leaky ReLU /
+ * All-ReLU forward and backward (branchless), counter-based dropout and its mask, and the SGD step. The
+ * rest (tanh, sigmoid, softmax, SReLU, the losses, Adam) is the CPU reference: they are absent from the
+ * SET networks' hot path, or (the losses) touch only the 10 output rows.
  *
  * Data movement: CSR index arrays are copied into wasm memory once per CsrMatrix object and stay there
- * (resident.ts); the transposed index used by the input gradient is built once per topology. Weights and
- * activations are copied in and out on each call, except arrays that already live in the backend's memory
- * ({@link WasmBackend.allocFloat32}), which the kernels read and write in place.
+ * (resident.ts); the transposed index used by the input gradient is built once per topology. Arrays that
+ * live in the backend's memory ({@link WasmBackend.allocFloat32}, `allocUint8`) are read and written in
+ * place; any other array is copied in and out on each call. Layers, optimizers and the fit loop allocate
+ * their buffers, parameters and state with these allocators (Backend.allocFloat32), so a training step
+ * copies nothing but the transposed weight values.
  *
- * Numerics: same term order as the reference (`backend/cpu/sparse.ts`, `dense.ts`), single-precision
- * multiply and add where the reference rounds a double-precision update once, so results agree with it to
- * rounding (about 1e-6 relative), not bit for bit. The input gradient needs no scatter: it walks the
- * transposed index, each column's entries in increasing row order, exactly the reference's order. Results
- * do not depend on the number of threads.
+ * Numerics: the products use the reference's term order with single-precision multiply and add, where the
+ * reference rounds a double-precision update once, so they agree with it to rounding (max-norm relative
+ * error below 3e-7 on the eps-20 layers), not bit for bit; exactly when all arithmetic is exact. The input
+ * gradient needs no scatter: it walks the transposed index, each column's entries in increasing row order,
+ * exactly the reference's order. Forward and input gradient are batch-invariant (a sample's output bits do
+ * not depend on the batch it is in). The bias gradient sums in float32 lanes (close, not identical). The
+ * element-wise ops and the SGD step do the reference's arithmetic operation for operation (float32
+ * multiplies by float32-rounded slopes and scales; SGD in float64 like JavaScript), so they are
+ * bit-identical to it, and dropout draws the reference's mask (test/backend-wasm/elementwise.test.ts).
+ *
+ * Threads (`threads: 2`): worker threads share the wasm memory and claim chunks of each job (threads.ts):
+ * rows of a product, element ranges of an element-wise op. Every output element is computed by one
+ * thread with the same code, whatever the cut (each weight gradient is one whole dot product), so results
+ * are bit-identical for any thread count (test/backend-wasm/threads-training.test.ts). Measured on the
+ * project's 2-core machine (scripts/bench-train.ts, Fashion-MNIST SET network): with both cores free,
+ * 2 threads train an epoch about 1.5x faster at batch 128; while other processes hold a core, they gain
+ * nothing or lose (each op is a hand-off and a barrier, and a preempted thread stalls the other). Hence
+ * the default of one thread.
  *
  * @example
  * ```ts
@@ -26,10 +43,11 @@
 import type { CsrMatrix } from '../../sparse/csr';
 import type { Backend } from '../backend';
 import { ShapeError } from '../../core/errors';
-import { dropoutForward, sreluBackward, sreluForward, softmaxBackward, softmaxForward, unaryBackward, unaryForward } from '../cpu/activation';
-import { biasGrad } from '../cpu/dense';
+import type { StreamKey } from '../../core/counter-rng';
+import { sreluBackward, sreluForward, softmaxBackward, softmaxForward, unaryBackward, unaryForward } from '../cpu/activation';
+import { dropoutScale, dropoutThreshold } from '../cpu/dropout';
 import { mseOneHot, softmaxCrossEntropy } from '../cpu/loss';
-import { adamStep, sgdStep } from '../cpu/optim';
+import { adamStep } from '../cpu/optim';
 import { Arena, type Block } from './arena';
 import { inlineDispatcher, type Dispatcher } from './dispatch';
 import { instantiateKernels, loadKernelModule, WASM_MAX_PAGES, wasmUnavailableReason } from './loader';
@@ -59,13 +77,18 @@ export interface WasmBackendOptions {
 export interface WasmBackend extends Backend {
   /** Threads that run the kernels. */
   readonly threads: number;
+  /** Counter-based dropout in SIMD (optional in {@link Backend}, always here). */
+  dropout(x: Float32Array, rate: number, key: StreamKey, y: Float32Array, mask: Uint8Array): Float32Array;
   /**
    * A zero-filled Float32Array of length `n` living in the backend's memory: passed to any op of this
-   * backend it is read or written in place, without a copy. Free it with {@link WasmBackend.freeFloat32}.
+   * backend it is read or written in place, without a copy. Its memory returns to the backend when the array
+   * is garbage-collected, or at once with {@link WasmBackend.freeFloat32}.
    */
   allocFloat32(n: number): Float32Array;
-  /** Returns an array from {@link WasmBackend.allocFloat32} to the backend; it must not be used afterwards. */
-  freeFloat32(a: Float32Array): void;
+  /** A zero-filled Uint8Array of length `n` in the backend's memory (dropout masks); see {@link WasmBackend.allocFloat32}. */
+  allocUint8(n: number): Uint8Array;
+  /** Returns an array from {@link WasmBackend.allocFloat32} or `allocUint8` at once; it must not be used afterwards. */
+  freeFloat32(a: Float32Array | Uint8Array): void;
   /** Share of the chunks of parallel products that worker threads ran so far (0 with one thread). */
   workerShare(): number;
   /** Bytes of wasm memory in use (resident indices, scratch space and allocated arrays). */
@@ -100,6 +123,17 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
   const resident = new ResidentCache(arena);
   const allocated = new Map<number, Block>();
   const scratch = new Scratch(arena);
+  // Float64 hyper-parameters of the optimizer kernels (the worker protocol passes int32 arguments only).
+  const hyperBlock = arena.alloc(64);
+  const hyper = new Float64Array(arena.f32.buffer, hyperBlock.offset, 8);
+  // Arrays handed out by allocFloat32 / allocUint8 return to the arena when collected (or when freed).
+  let disposed = false;
+  const collector = new FinalizationRegistry<Block>((b) => {
+    if (!disposed && allocated.get(b.offset) === b) {
+      allocated.delete(b.offset);
+      arena.release(b);
+    }
+  });
 
   const evenSplits = new Map<string, Int32Array>();
   function even(n: number, parts: number): Int32Array {
@@ -113,8 +147,28 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
     }
     return s;
   }
-  function dispatcher(work: number): Dispatcher {
-    return threads > 1 && work >= minParallelWork ? pool : inline;
+  /**
+   * Who runs a job of `work` units (multiply-adds; an element-wise op counts {@link ELEMENT_COST} per
+   * element) and into how many chunks to cut it: jobs below `minParallelWork` run on the calling thread;
+   * larger ones go to the pool in chunks of at least {@link CHUNK_WORK} units (2 at least, the pool's
+   * number at most), so a small job does not pay for many hand-offs. Results do not depend on the cut.
+   */
+  function plan(work: number): { d: Dispatcher; parts: number } {
+    if (threads === 1 || work < minParallelWork) return { d: inline, parts: 1 };
+    return { d: pool, parts: Math.min(pool.chunks, Math.max(2, Math.floor(work / CHUNK_WORK))) };
+  }
+  /** Boundaries of `parts` near-equal element ranges of [0, n), cut at multiples of 16 (one 64-byte line). */
+  function flat(n: number, parts: number): Int32Array {
+    const key = `f${n}/${parts}`;
+    let s = evenSplits.get(key);
+    if (s === undefined) {
+      s = new Int32Array(parts + 1);
+      for (let t = 0; t < parts; t++) s[t] = Math.min(n, Math.round((n * t) / parts / 16) * 16);
+      s[parts] = n;
+      if (evenSplits.size > 256) evenSplits.clear();
+      evenSplits.set(key, s);
+    }
+    return s;
   }
 
   /**
@@ -151,8 +205,8 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
       const xp = input(x, cols * batch, 'x');
       const bp = bias === null ? 0 : input(bias, rows, 'bias');
       const yp = output(y, rows * batch, 'y');
-      const d = dispatcher(w.nnz * batch);
-      d.run([{ fn: 'gatherRows', args: [e.rowPtr, e.colIdx, vp, xp, batch, bp, yp] }], resident.rowSplit(w, e, d.chunks));
+      const { d, parts } = plan(w.nnz * batch);
+      d.run([{ fn: 'gatherRows', args: [e.rowPtr, e.colIdx, vp, xp, batch, bp, yp] }], resident.rowSplit(w, e, parts));
       copyBack(y, yp, rows * batch);
       return y;
     },
@@ -168,13 +222,13 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
       const wt = scratch.take(w.nnz);
       const gp = input(dy, rows * batch, 'dy');
       const xp = output(dx, cols * batch, 'dx');
-      const d = dispatcher(w.nnz * batch);
+      const { d, parts } = plan(w.nnz * batch);
       d.run(
         [
           { fn: 'permuteRows', args: [t.ptr, t.k, vp, wt] },
           { fn: 'gatherRows', args: [t.ptr, t.row, wt, gp, batch, 0, xp] },
         ],
-        resident.colSplit(w, e, d.chunks),
+        resident.colSplit(w, e, parts),
       );
       copyBack(dx, xp, cols * batch);
       return dx;
@@ -188,8 +242,8 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
       const gp = input(dy, rows * batch, 'dy');
       const xp = input(x, cols * batch, 'x');
       const wp = output(dw, w.nnz, 'dw');
-      const d = dispatcher(w.nnz * batch);
-      d.run([{ fn: 'dotRows', args: [e.rowPtr, e.colIdx, gp, xp, batch, wp] }], resident.rowSplit(w, e, d.chunks));
+      const { d, parts } = plan(w.nnz * batch);
+      d.run([{ fn: 'dotRows', args: [e.rowPtr, e.colIdx, gp, xp, batch, wp] }], resident.rowSplit(w, e, parts));
       copyBack(dw, wp, w.nnz);
       return dw;
     },
@@ -201,8 +255,8 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
       const xp = input(x, nIn * batch, 'x');
       const bp = bias === null ? 0 : input(bias, nOut, 'bias');
       const yp = output(y, nOut * batch, 'y');
-      const d = dispatcher(nIn * nOut * batch);
-      d.run([{ fn: 'denseGatherRows', args: [wp, nIn * 4, 4, nIn, xp, batch, bp, yp] }], even(nOut, d.chunks));
+      const { d, parts } = plan(nIn * nOut * batch);
+      d.run([{ fn: 'denseGatherRows', args: [wp, nIn * 4, 4, nIn, xp, batch, bp, yp] }], even(nOut, parts));
       copyBack(y, yp, nOut * batch);
       return y;
     },
@@ -213,8 +267,8 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
       const wp = input(w, nIn * nOut, 'w');
       const gp = input(dy, nOut * batch, 'dy');
       const xp = output(dx, nIn * batch, 'dx');
-      const d = dispatcher(nIn * nOut * batch);
-      d.run([{ fn: 'denseGatherRows', args: [wp, 4, nIn * 4, nOut, gp, batch, 0, xp] }], even(nIn, d.chunks));
+      const { d, parts } = plan(nIn * nOut * batch);
+      d.run([{ fn: 'denseGatherRows', args: [wp, 4, nIn * 4, nOut, gp, batch, 0, xp] }], even(nIn, parts));
       copyBack(dx, xp, nIn * batch);
       return dx;
     },
@@ -225,23 +279,131 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
       const gp = input(dy, nOut * batch, 'dy');
       const xp = input(x, nIn * batch, 'x');
       const wp = output(dw, nIn * nOut, 'dw');
-      const d = dispatcher(nIn * nOut * batch);
-      d.run([{ fn: 'denseDotRows', args: [nIn, gp, xp, batch, wp] }], even(nOut, d.chunks));
+      const { d, parts } = plan(nIn * nOut * batch);
+      d.run([{ fn: 'denseDotRows', args: [nIn, gp, xp, batch, wp] }], even(nOut, parts));
       copyBack(dw, wp, nIn * nOut);
       return dw;
     },
 
-    biasGrad,
-    unaryForward,
-    unaryBackward,
+    spmmBackward(w: CsrMatrix, dy: Float32Array, x: Float32Array, batch: number, dw: Float32Array, db: Float32Array, dx: Float32Array | null) {
+      const { rows } = w;
+      if (rows > 0 && batch > 0) {
+        const e = resident.get(w);
+        scratch.begin(rows * batch, w.cols * batch, w.nnz, rows);
+        const gp = input(dy, rows * batch, 'dy');
+        const xp = input(x, w.cols * batch, 'x');
+        const wp = output(dw, w.nnz, 'dw');
+        const bp = output(db, rows, 'db');
+        const { d, parts } = plan(w.nnz * batch);
+        d.run(
+          [{ fn: 'dotRows', args: [e.rowPtr, e.colIdx, gp, xp, batch, wp] }, { fn: 'biasRows', args: [gp, batch, bp] }],
+          resident.rowSplit(w, e, parts),
+        );
+        copyBack(dw, wp, w.nnz);
+        copyBack(db, bp, rows);
+      } else if (rows > 0) {
+        db.fill(0, 0, rows);
+        dw.fill(0, 0, w.nnz);
+      }
+      return dx === null ? null : backend.spmmInputGrad(w, dy, batch, dx);
+    },
+
+    biasGrad(dy: Float32Array, n: number, batch: number, db: Float32Array): Float32Array {
+      if (n === 0) return db;
+      scratch.begin(n * batch, n);
+      const gp = input(dy, n * batch, 'dy');
+      const bp = output(db, n, 'db');
+      const { d, parts } = plan(n * batch);
+      d.run([{ fn: 'biasRows', args: [gp, batch, bp] }], even(n, parts));
+      copyBack(db, bp, n);
+      return db;
+    },
+
+    unaryForward(op, x, alpha, y) {
+      if (op !== 'relu' && op !== 'leaky-relu') return unaryForward(op, x, alpha, y);
+      const n = x.length;
+      if (n === 0) return y;
+      scratch.begin(n, n);
+      const xp = input(x, n, 'x');
+      const yp = output(y, n, 'y');
+      const { d, parts } = plan(n * ELEMENT_COST);
+      d.run([{ fn: 'rectifyRange', args: [op === 'relu' ? 0 : 1, xp, yp, f32Bits(alpha)] }], flat(n, parts));
+      copyBack(y, yp, n);
+      return y;
+    },
+
+    unaryBackward(op, x, y, dy, alpha, dx) {
+      if (op !== 'relu' && op !== 'leaky-relu') return unaryBackward(op, x, y, dy, alpha, dx);
+      const n = dy.length;
+      if (n === 0) return dx;
+      scratch.begin(n, n, n);
+      const xp = input(x, n, 'x');
+      const gp = input(dy, n, 'dy');
+      const dp = output(dx, n, 'dx');
+      const { d, parts } = plan(n * ELEMENT_COST);
+      d.run([{ fn: 'rectifyBackRange', args: [op === 'relu' ? 0 : 1, xp, gp, dp, f32Bits(alpha)] }], flat(n, parts));
+      copyBack(dx, dp, n);
+      return dx;
+    },
+
+    dropout(x: Float32Array, rate: number, key: StreamKey, y: Float32Array, mask: Uint8Array): Float32Array {
+      const n = x.length;
+      if (n === 0) return y;
+      if (mask.length < n) throw new ShapeError(`mask has length ${mask.length}, expected at least ${n}`);
+      scratch.begin(n, n, Math.ceil(n / 4));
+      const xp = input(x, n, 'x');
+      const yp = output(y, n, 'y');
+      const mp = arena.owns(mask) ? mask.byteOffset : scratch.take(Math.ceil(n / 4));
+      const { d, parts } = plan(n * ELEMENT_COST);
+      d.run(
+        [{ fn: 'dropoutRange', args: [xp, yp, mp, key[0], key[1], dropoutThreshold(rate) | 0, f32Bits(dropoutScale(rate))] }],
+        flat(n, parts),
+      );
+      copyBack(y, yp, n);
+      if (!arena.owns(mask)) mask.set(arena.u8.subarray(mp, mp + n));
+      return y;
+    },
+
+    dropoutForward(x: Float32Array, mask: Uint8Array, scale: number, y: Float32Array): Float32Array {
+      const n = x.length;
+      if (n === 0) return y;
+      if (mask.length < n) throw new ShapeError(`mask has length ${mask.length}, expected at least ${n}`);
+      scratch.begin(n, n, Math.ceil(n / 4));
+      const xp = input(x, n, 'x');
+      const yp = output(y, n, 'y');
+      let mp = mask.byteOffset;
+      if (!arena.owns(mask)) {
+        mp = scratch.take(Math.ceil(n / 4));
+        arena.u8.set(mask.length === n ? mask : mask.subarray(0, n), mp);
+      }
+      const { d, parts } = plan(n * ELEMENT_COST);
+      d.run([{ fn: 'maskRange', args: [xp, mp, yp, f32Bits(scale)] }], flat(n, parts));
+      copyBack(y, yp, n);
+      return y;
+    },
+
     sreluForward,
     sreluBackward,
     softmaxForward,
     softmaxBackward,
-    dropoutForward,
     softmaxCrossEntropy,
     mseOneHot,
-    sgdStep,
+
+    sgdStep(param, grad, velocity, h) {
+      const n = param.length;
+      if (n === 0) return;
+      scratch.begin(n, n, n);
+      const pp = input(param, n, 'param');
+      const gp = input(grad, n, 'grad');
+      const vp = input(velocity, n, 'velocity');
+      hyper[0] = h.lr;
+      hyper[1] = h.momentum;
+      hyper[2] = h.weightDecay;
+      const { d, parts } = plan(n * ELEMENT_COST);
+      d.run([{ fn: 'sgdRange', args: [pp, gp, vp, hyperBlock.offset, h.nesterov ? 1 : 0] }], flat(n, parts));
+      copyBack(param, pp, n);
+      copyBack(velocity, vp, n);
+    },
     adamStep,
 
     allocFloat32(n: number): Float32Array {
@@ -250,13 +412,25 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
       const a = arena.view(b, n);
       a.fill(0);
       allocated.set(b.offset, b);
+      collector.register(a, b, a);
       return a;
     },
 
-    freeFloat32(a: Float32Array): void {
+    allocUint8(n: number): Uint8Array {
+      if (!(Number.isInteger(n) && n >= 0)) throw new RangeError(`allocUint8 needs a non-negative integer, got ${n}`);
+      const b = arena.alloc(n);
+      const a = arena.viewU8(b, n);
+      a.fill(0);
+      allocated.set(b.offset, b);
+      collector.register(a, b, a);
+      return a;
+    },
+
+    freeFloat32(a: Float32Array | Uint8Array): void {
       const b = arena.owns(a) ? allocated.get(a.byteOffset) : undefined;
       if (b === undefined) throw new Error('freeFloat32: this array was not allocated by this backend (or was freed already)');
       allocated.delete(a.byteOffset);
+      collector.unregister(a);
       arena.release(b);
     },
 
@@ -269,6 +443,7 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
     },
 
     dispose(): void {
+      disposed = true;
       pool.dispose();
       resident.dispose();
     },
@@ -306,6 +481,19 @@ class Scratch {
     this.used += bytes;
     return p;
   }
+}
+
+/** Multiply-adds an element of an element-wise op costs, roughly (for {@link plan}'s cut). */
+const ELEMENT_COST = 8;
+/** Smallest chunk worth a hand-off to a worker, in multiply-adds (about 10 microseconds of work). */
+const CHUNK_WORK = 1 << 17;
+
+const bitsF32 = new Float32Array(1);
+const bitsI32 = new Int32Array(bitsF32.buffer);
+/** The int32 bit pattern of `v` rounded to float32 (how float scalars cross the worker protocol). */
+function f32Bits(v: number): number {
+  bitsF32[0] = v;
+  return bitsI32[0]!;
 }
 
 function alignBytes(n: number): number {

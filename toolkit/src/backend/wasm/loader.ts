@@ -37,6 +37,12 @@ export interface KernelExports {
   ): void;
   dotRows(ptr: number, idx: number, dy: number, x: number, batch: number, dw: number, r0: number, r1: number): void;
   denseDotRows(nIn: number, dy: number, x: number, batch: number, dw: number, r0: number, r1: number): void;
+  biasRows(dy: number, batch: number, db: number, r0: number, r1: number): void;
+  dropoutRange(x: number, y: number, mask: number, k0: number, k1: number, threshold: number, scaleBits: number, i0: number, i1: number): void;
+  maskRange(x: number, mask: number, y: number, scaleBits: number, i0: number, i1: number): void;
+  rectifyRange(op: number, x: number, y: number, alphaBits: number, i0: number, i1: number): void;
+  rectifyBackRange(op: number, x: number, dy: number, dx: number, alphaBits: number, i0: number, i1: number): void;
+  sgdRange(param: number, grad: number, vel: number, hyper: number, nesterov: number, i0: number, i1: number): void;
   heapBase(): number;
 }
 

@@ -2,10 +2,12 @@
  * Worker threads for the wasm kernels: `threads - 1` workers instantiate the same module over the same
  * shared `WebAssembly.Memory` and help the calling thread with each job.
  *
- * A job is cut into a fixed number of chunks of rows (by work, independent of the thread count). The
- * caller and the workers claim chunks one at a time from a shared counter (`Atomics.add`) until none is
- * left, so a worker that the OS has not scheduled yet, or that is slow, costs at most one chunk of waiting:
- * the caller takes over the rest. Each chunk writes its own rows only, with the same code whoever runs it,
+ * A job is cut into chunks of rows by the caller (by work: at most 16, never depending on which thread
+ * runs what). The
+ * caller claims chunks one at a time from the front, the workers from the back (compare-and-swap on one
+ * shared word), until none is left: a worker that the OS has not scheduled yet, or that is slow, costs at
+ * most one chunk of waiting, the caller takes over the rest; and each thread tends to get the same rows
+ * from one job to the next, which keeps the rows it writes in its own cache. Each chunk writes its own rows only, with the same code whoever runs it,
  * so the bits of a result depend neither on the number of threads nor on who ran which chunk.
  *
  * Hand-off without messages: the job (kernel ids, arguments, chunk boundaries) is written into a control
@@ -21,14 +23,14 @@
  * @packageDocumentation
  */
 import { Worker } from 'node:worker_threads';
-import { KERNEL_IDS, type Dispatcher, type KernelCall } from './dispatch';
+import { KERNEL_IDS, KERNEL_NAMES, type Dispatcher, type KernelCall } from './dispatch';
 import { instantiateKernels } from './loader';
 import type { WasmMemory, WasmModule } from './wasm-api';
 
 // Control block layout (int32 slots).
 const SEQ = 0; // job number; idle workers wait for it to change
 const JOIN = 1; // (job number & 0x7fff) << 16 | CLOSED | workers joined
-const NEXT = 2; // next chunk to claim
+const NEXT = 2; // chunks not yet claimed: [lo, hi) as hi << 16 | lo
 const DONE = 3; // chunks finished
 const STOP = 4; // 1: workers exit
 const ERROR = 5; // 1 + index of the first worker whose chunk threw
@@ -40,7 +42,7 @@ const CTL_INTS = 256;
 const CLOSED = 0x8000;
 
 /**
- * Chunks per job: a fixed cut, the same for any thread count. Enough that a late or slow worker costs
+ * Most chunks per job (callers cut smaller jobs into fewer). Enough that a late or slow worker costs
  * little (the caller takes over the remaining chunks), few enough that claiming them is cheap.
  */
 const CHUNKS = 16;
@@ -52,9 +54,9 @@ const WAIT_LIMIT_MS = 600_000;
 // The worker: plain JavaScript (no TypeScript loader is needed in the worker, whatever runs the caller).
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
-const { module, memory, ctlOffset, index, C, spinMs } = workerData;
+const { module, memory, ctlOffset, index, C, spinMs, names } = workerData;
 const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
-const fns = [k.gatherRows, k.permuteRows, k.denseGatherRows, k.dotRows, k.denseDotRows];
+const fns = names.map((n) => k[n]);
 const ctl = new Int32Array(memory.buffer, ctlOffset, C.CTL_INTS);
 let seen = 0;
 for (;;) {
@@ -88,8 +90,13 @@ for (;;) {
       o += 2 + n;
     }
     for (;;) {
-      const c = Atomics.add(ctl, C.NEXT, 1);
-      if (c >= nChunks) break;
+      // Workers claim from the back, the caller from the front: each thread keeps roughly the same rows
+      // from one job to the next, so the rows it writes stay in its own cache.
+      const v = Atomics.load(ctl, C.NEXT);
+      const lo = v & 0xffff, hi = v >>> 16;
+      if (lo >= hi) break;
+      if (Atomics.compareExchange(ctl, C.NEXT, v, v - 0x10000) !== v) continue;
+      const c = hi - 1;
       const r0 = ctl[o + c], r1 = ctl[o + c + 1];
       try {
         if (r1 > r0) for (const [f, a] of calls) f(...a, r0, r1);
@@ -120,16 +127,14 @@ export function threadDispatcher(
   spinMs: number,
 ): Dispatcher {
   const kernels = instantiateKernels(module, memory);
-  const fns = [kernels.gatherRows, kernels.permuteRows, kernels.denseGatherRows, kernels.dotRows, kernels.denseDotRows] as Array<
-    (...a: number[]) => void
-  >;
+  const fns = KERNEL_NAMES.map((n) => kernels[n]) as Array<(...a: number[]) => void>;
   const ctl = new Int32Array(memory.buffer, ctlOffset, CTL_INTS);
   ctl.fill(0);
   ctl[JOIN] = CLOSED; // job 0 never runs
   const C = { SEQ, JOIN, NEXT, DONE, STOP, ERROR, NCALLS, NCHUNKS, WORKER_CHUNKS, BODY, CTL_INTS, CLOSED, SPIN_CHECKS };
   const workers: Worker[] = [];
   for (let t = 1; t < threads; t++) {
-    const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, ctlOffset, index: t, C, spinMs } });
+    const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, ctlOffset, index: t, C, spinMs, names: [...KERNEL_NAMES] } });
     w.unref();
     workers.push(w);
   }
@@ -159,7 +164,7 @@ export function threadDispatcher(
       ctl[NCHUNKS] = nChunks;
       chunksRun += nChunks;
       Atomics.store(ctl, ERROR, 0);
-      Atomics.store(ctl, NEXT, 0);
+      Atomics.store(ctl, NEXT, nChunks << 16);
       Atomics.store(ctl, DONE, 0);
       seq = (seq + 1) | 0;
       Atomics.store(ctl, JOIN, (seq & 0x7fff) << 16);
@@ -168,8 +173,11 @@ export function threadDispatcher(
 
       let failure: unknown = null;
       for (;;) {
-        const c = Atomics.add(ctl, NEXT, 1);
-        if (c >= nChunks) break;
+        const v = Atomics.load(ctl, NEXT);
+        const lo = v & 0xffff, hi = v >>> 16;
+        if (lo >= hi) break;
+        if (Atomics.compareExchange(ctl, NEXT, v, v + 1) !== v) continue;
+        const c = lo;
         const r0 = splits[c]!, r1 = splits[c + 1]!;
         try {
           if (r1 > r0) for (const k of calls0) k.f(...k.a, r0, r1);

@@ -1,13 +1,15 @@
 /**
- * WebAssembly SIMD kernels for the products of sparse and dense layers (AssemblyScript source, compiled by
- * scripts/build-wasm.sh; not part of the TypeScript project).
+ * WebAssembly SIMD kernels for the products of sparse and dense layers, and the element-wise ops of a
+ * training step (AssemblyScript source, compiled by scripts/build-wasm.sh; not part of the TypeScript
+ * project).
  *
  * Layout: feature-major activations, `x[f * batch + b]` (DESIGN.md, "The hot path and its data layout"). All
  * arguments are byte addresses in the (imported, shared) linear memory, laid out by the TypeScript side.
  *
- * Every kernel works on a range of output rows `[r0, r1)` and writes only those rows, so a caller can split
- * the rows between threads in any way and get the same bits: no output element is ever reduced across
- * threads, and the arithmetic for one element does not depend on the range it was computed in.
+ * Every kernel works on a range of output rows `[r0, r1)` (element-wise kernels: a range of elements) and
+ * writes only those, so a caller can split the range between threads in any way and get the same bits: no
+ * output element is ever reduced across threads, and the arithmetic for one element does not depend on the
+ * range it was computed in.
  *
  * Arithmetic: f32 multiply then f32 add, in the same term order as the CPU reference. The reference (plain
  * JavaScript over Float32Array) forms the product in double precision and rounds once per update, so the two
@@ -328,4 +330,215 @@ export function denseDotRows(nIn: i32, dy: usize, x: usize, batch: i32, dw: usiz
 /** First free byte after the module's static data: the TypeScript arena starts here. */
 export function heapBase(): usize {
   return __heap_base;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Element-wise kernels over flat element ranges [i0, i1). Each element is computed independently with the
+// same operations in the vector body and in the scalar tail, so the bits never depend on the range cut.
+// Float scalars arrive as their int32 bit patterns (the worker protocol passes int32 arguments only).
+// ---------------------------------------------------------------------------------------------------------
+
+// @ts-ignore: decorator
+@inline function mix32(x: u32): u32 {
+  x ^= x >>> 16;
+  x *= 0x7feb352d;
+  x ^= x >>> 15;
+  x *= 0x846ca68b;
+  x ^= x >>> 16;
+  return x;
+}
+
+// @ts-ignore: decorator
+@inline function mix32x4(x: v128): v128 {
+  x = v128.xor(x, i32x4.shr_u(x, 16));
+  x = i32x4.mul(x, i32x4.splat(0x7feb352d));
+  x = v128.xor(x, i32x4.shr_u(x, 15));
+  x = i32x4.mul(x, i32x4.splat(<i32>0x846ca68b));
+  x = v128.xor(x, i32x4.shr_u(x, 16));
+  return x;
+}
+
+/** All-ones lanes where `counterBits(k0, k1, c - k0) >= threshold`, for the counter lanes `c` (= k0 + i). */
+// @ts-ignore: decorator
+@inline function keep4(c: v128, k1: v128, threshold: v128): v128 {
+  return i32x4.ge_u(mix32x4(v128.xor(mix32x4(c), k1)), threshold);
+}
+
+/**
+ * Counter-based inverted dropout on elements [i0, i1) (see core/counter-rng.ts): element i is kept when
+ * `mix(mix(k0 + i) ^ k1) >= threshold` (unsigned); `mask[i]` = 1 or 0, `y[i]` = kept ? x[i] * scale : 0.
+ */
+export function dropoutRange(x: usize, y: usize, mask: usize, k0: i32, k1: i32, threshold: i32, scaleBits: i32, i0: i32, i1: i32): void {
+  const scale = reinterpret<f32>(scaleBits);
+  const vs = f32x4.splat(scale);
+  const vk1 = i32x4.splat(k1);
+  const vt = i32x4.splat(threshold);
+  const one = i8x16.splat(1);
+  let c = i32x4.add(i32x4.splat(k0 + i0), v128(0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0));
+  const four = i32x4.splat(4);
+  let i = i0;
+  for (; i + 16 <= i1; i += 16) {
+    const m0 = keep4(c, vk1, vt); c = i32x4.add(c, four);
+    const m1 = keep4(c, vk1, vt); c = i32x4.add(c, four);
+    const m2 = keep4(c, vk1, vt); c = i32x4.add(c, four);
+    const m3 = keep4(c, vk1, vt); c = i32x4.add(c, four);
+    const o = <usize>i << 2;
+    v128.store(y + o, v128.and(f32x4.mul(v128.load(x + o), vs), m0), 0);
+    v128.store(y + o, v128.and(f32x4.mul(v128.load(x + o, 16), vs), m1), 16);
+    v128.store(y + o, v128.and(f32x4.mul(v128.load(x + o, 32), vs), m2), 32);
+    v128.store(y + o, v128.and(f32x4.mul(v128.load(x + o, 48), vs), m3), 48);
+    // -1/0 lanes narrowed to bytes (saturating keeps -1), then 1/0.
+    v128.store(mask + <usize>i, v128.and(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(m0, m1), i16x8.narrow_i32x4_s(m2, m3)), one));
+  }
+  const t0 = <u32>threshold;
+  for (; i < i1; i++) {
+    const keep = mix32(mix32(<u32>(k0 + i)) ^ <u32>k1) >= t0;
+    const o = <usize>i << 2;
+    store<u8>(mask + <usize>i, keep ? 1 : 0);
+    store<f32>(y + o, keep ? load<f32>(x + o) * scale : 0);
+  }
+}
+
+/** Applies a 0/1 byte mask on [i0, i1): `y[i] = mask[i] ? x[i] * scale : 0`. */
+export function maskRange(x: usize, mask: usize, y: usize, scaleBits: i32, i0: i32, i1: i32): void {
+  const scale = reinterpret<f32>(scaleBits);
+  const vs = f32x4.splat(scale);
+  const zero = i32x4.splat(0);
+  let i = i0;
+  for (; i + 16 <= i1; i += 16) {
+    const b = v128.load(mask + <usize>i);
+    const lo = i16x8.extend_low_i8x16_u(b), hi = i16x8.extend_high_i8x16_u(b);
+    const o = <usize>i << 2;
+    v128.store(y + o, v128.and(f32x4.mul(v128.load(x + o), vs), i32x4.ne(i32x4.extend_low_i16x8_u(lo), zero)), 0);
+    v128.store(y + o, v128.and(f32x4.mul(v128.load(x + o, 16), vs), i32x4.ne(i32x4.extend_high_i16x8_u(lo), zero)), 16);
+    v128.store(y + o, v128.and(f32x4.mul(v128.load(x + o, 32), vs), i32x4.ne(i32x4.extend_low_i16x8_u(hi), zero)), 32);
+    v128.store(y + o, v128.and(f32x4.mul(v128.load(x + o, 48), vs), i32x4.ne(i32x4.extend_high_i16x8_u(hi), zero)), 48);
+  }
+  for (; i < i1; i++) {
+    const o = <usize>i << 2;
+    store<f32>(y + o, load<u8>(mask + <usize>i) != 0 ? load<f32>(x + o) * scale : 0);
+  }
+}
+
+/**
+ * Rectifiers on [i0, i1), branchless: `op` 0 is ReLU, `y = x > 0 ? x : 0`; 1 is leaky ReLU,
+ * `y = x > 0 ? x : alpha * x` (All-ReLU is leaky ReLU with a signed alpha).
+ */
+export function rectifyRange(op: i32, x: usize, y: usize, alphaBits: i32, i0: i32, i1: i32): void {
+  const alpha = reinterpret<f32>(alphaBits);
+  const va = f32x4.splat(alpha);
+  const zero = f32x4.splat(0);
+  let i = i0;
+  if (op == 0) {
+    for (; i + 8 <= i1; i += 8) {
+      const o = <usize>i << 2;
+      const a = v128.load(x + o), b = v128.load(x + o, 16);
+      v128.store(y + o, v128.and(a, f32x4.gt(a, zero)), 0);
+      v128.store(y + o, v128.and(b, f32x4.gt(b, zero)), 16);
+    }
+    for (; i < i1; i++) {
+      const o = <usize>i << 2;
+      const v = load<f32>(x + o);
+      store<f32>(y + o, v > 0 ? v : 0);
+    }
+  } else {
+    for (; i + 8 <= i1; i += 8) {
+      const o = <usize>i << 2;
+      const a = v128.load(x + o), b = v128.load(x + o, 16);
+      v128.store(y + o, v128.bitselect(a, f32x4.mul(va, a), f32x4.gt(a, zero)), 0);
+      v128.store(y + o, v128.bitselect(b, f32x4.mul(va, b), f32x4.gt(b, zero)), 16);
+    }
+    for (; i < i1; i++) {
+      const o = <usize>i << 2;
+      const v = load<f32>(x + o);
+      store<f32>(y + o, v > 0 ? v : alpha * v);
+    }
+  }
+}
+
+/** Rectifier gradients on [i0, i1): `dx = x > 0 ? dy : 0` (op 0) or `x > 0 ? dy : alpha * dy` (op 1). */
+export function rectifyBackRange(op: i32, x: usize, dy: usize, dx: usize, alphaBits: i32, i0: i32, i1: i32): void {
+  const alpha = reinterpret<f32>(alphaBits);
+  const va = f32x4.splat(alpha);
+  const zero = f32x4.splat(0);
+  let i = i0;
+  if (op == 0) {
+    for (; i + 8 <= i1; i += 8) {
+      const o = <usize>i << 2;
+      v128.store(dx + o, v128.and(v128.load(dy + o), f32x4.gt(v128.load(x + o), zero)), 0);
+      v128.store(dx + o, v128.and(v128.load(dy + o, 16), f32x4.gt(v128.load(x + o, 16), zero)), 16);
+    }
+    for (; i < i1; i++) {
+      const o = <usize>i << 2;
+      store<f32>(dx + o, load<f32>(x + o) > 0 ? load<f32>(dy + o) : 0);
+    }
+  } else {
+    for (; i + 8 <= i1; i += 8) {
+      const o = <usize>i << 2;
+      const g0 = v128.load(dy + o), g1 = v128.load(dy + o, 16);
+      v128.store(dx + o, v128.bitselect(g0, f32x4.mul(va, g0), f32x4.gt(v128.load(x + o), zero)), 0);
+      v128.store(dx + o, v128.bitselect(g1, f32x4.mul(va, g1), f32x4.gt(v128.load(x + o, 16), zero)), 16);
+    }
+    for (; i < i1; i++) {
+      const o = <usize>i << 2;
+      const g = load<f32>(dy + o);
+      store<f32>(dx + o, load<f32>(x + o) > 0 ? g : alpha * g);
+    }
+  }
+}
+
+/**
+ * SGD with momentum and L2 weight decay on [i0, i1), in float64 exactly as the reference
+ * (backend/cpu/optim.ts) computes it: `g = grad + wd * w; v = momentum * v + g; velocity = f32(v);
+ * w = f32(w - lr * (nesterov ? g + momentum * v : v))`, so the results are bit-identical.
+ * `hyper` points to three f64: lr, momentum, weight decay.
+ */
+export function sgdRange(param: usize, grad: usize, vel: usize, hyper: usize, nesterov: i32, i0: i32, i1: i32): void {
+  const lr = load<f64>(hyper), mom = load<f64>(hyper, 8), wd = load<f64>(hyper, 16);
+  const vlr = f64x2.splat(lr), vmom = f64x2.splat(mom), vwd = f64x2.splat(wd);
+  let i = i0;
+  if (nesterov == 0) {
+    for (; i + 2 <= i1; i += 2) {
+      const o = <usize>i << 2;
+      const w = f64x2.promote_low_f32x4(v128.load64_zero(param + o));
+      const g = f64x2.add(f64x2.promote_low_f32x4(v128.load64_zero(grad + o)), f64x2.mul(vwd, w));
+      const v = f64x2.add(f64x2.mul(vmom, f64x2.promote_low_f32x4(v128.load64_zero(vel + o))), g);
+      v128.store64_lane(vel + o, f32x4.demote_f64x2_zero(v), 0);
+      v128.store64_lane(param + o, f32x4.demote_f64x2_zero(f64x2.sub(w, f64x2.mul(vlr, v))), 0);
+    }
+  } else {
+    for (; i + 2 <= i1; i += 2) {
+      const o = <usize>i << 2;
+      const w = f64x2.promote_low_f32x4(v128.load64_zero(param + o));
+      const g = f64x2.add(f64x2.promote_low_f32x4(v128.load64_zero(grad + o)), f64x2.mul(vwd, w));
+      const v = f64x2.add(f64x2.mul(vmom, f64x2.promote_low_f32x4(v128.load64_zero(vel + o))), g);
+      v128.store64_lane(vel + o, f32x4.demote_f64x2_zero(v), 0);
+      v128.store64_lane(param + o, f32x4.demote_f64x2_zero(f64x2.sub(w, f64x2.mul(vlr, f64x2.add(g, f64x2.mul(vmom, v))))), 0);
+    }
+  }
+  for (; i < i1; i++) {
+    const o = <usize>i << 2;
+    const w = <f64>load<f32>(param + o);
+    const g = <f64>load<f32>(grad + o) + wd * w;
+    const v = mom * <f64>load<f32>(vel + o) + g;
+    store<f32>(vel + o, <f32>v);
+    store<f32>(param + o, <f32>(w - lr * (nesterov != 0 ? g + mom * v : v)));
+  }
+}
+
+/**
+ * Bias gradient for rows `r0 <= r < r1`: `db[r] = sum_b dy[r, b]`, summed like the weight-gradient dots
+ * (four float32 lanes in batch order, lanes ((0 + 1) + (2 + 3)), then the scalar tail).
+ */
+export function biasRows(dy: usize, batch: i32, db: usize, r0: i32, r1: i32): void {
+  const stride = <usize>batch << 2;
+  const nv = batch & ~3;
+  for (let r = r0; r < r1; r++) {
+    const d = dy + <usize>r * stride;
+    let a = f32x4.splat(0);
+    for (let o: usize = 0; o < (<usize>nv << 2); o += 16) a = f32x4.add(a, v128.load(d + o));
+    let t = hsum(a);
+    for (let b = nv; b < batch; b++) t += load<f32>(d + (<usize>b << 2));
+    store<f32>(db + (<usize>r << 2), t);
+  }
 }

@@ -1,0 +1,71 @@
+/**
+ * Results must not depend on the number of threads: the same seed gives bit-identical training with the
+ * wasm backend on 1 thread and on 2 (every op, however small, sent to the worker: minParallelWork 0).
+ * Holds by construction: every output element is computed by exactly one thread with the same code
+ * (products split by rows, element-wise ops by element ranges, each weight gradient a whole dot product in
+ * one thread, dropout masks a pure function of the element index), so no reduction depends on the split.
+ * Also: close to the CPU reference over the same run (the products round differently, see wasm.test.ts).
+ */
+import { describe, expect, it } from 'vitest';
+import type { Backend } from '../../toolkit/src/backend/backend';
+import { cpuBackend } from '../../toolkit/src/backend/cpu/index';
+import { isWasmAvailable, wasmBackend, wasmUnavailableReason, type WasmBackend } from '../../toolkit/src/backend/wasm/index';
+import { syntheticClassification } from '../../toolkit/src/data/synthetic';
+import { mlp } from '../../toolkit/src/train/model';
+
+const available = isWasmAvailable();
+
+async function train(backend: Backend, policy: 'set' | 'static') {
+  const data = syntheticClassification({ nSamples: 300, nFeatures: 40, nClasses: 4, seed: 5 });
+  const model = mlp([40, 64, 48, 4], {
+    sparsity: { kind: 'erdos-renyi', eps: 6 }, activation: { name: 'all-relu', alpha: 0.6 }, dropout: 0.3, seed: 9, backend,
+  });
+  model.compile({ optimizer: { name: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 0.0002, nesterov: true }, policy });
+  // Batch 28: the last batch of each epoch is short (300 = 10 * 28 + 20).
+  const history = await model.fit(data, { epochs: 3, batchSize: 28 });
+  return {
+    losses: history.epochs.map((e) => [e.loss, e.accuracy]),
+    evolution: history.evolution.map((r) => [r.layer, r.dropped, r.grown, Array.from(r.grownPositions)]),
+    weights: model.network.params().map((p) => Array.from(p.values)),
+    velocity: model.network.params().map((p) => Array.from(model.optimizer.stateOf(p)[0]!)),
+  };
+}
+
+describe.skipIf(!available)(available ? 'wasm training with 1 and 2 threads' : `wasm [unavailable: ${wasmUnavailableReason()}]`, () => {
+  it('a short SET run (dropout, All-ReLU, Nesterov SGD, evolution) is bit-identical with 1 and 2 threads', async () => {
+    const runs = [];
+    for (const threads of [1, 2]) {
+      const be: WasmBackend = wasmBackend({ threads, minParallelWork: 0 });
+      try {
+        runs.push(await train(be, 'set'));
+      } finally {
+        be.dispose();
+      }
+    }
+    const [a, b] = runs as [Awaited<ReturnType<typeof train>>, Awaited<ReturnType<typeof train>>];
+    expect(a.evolution.length).toBeGreaterThan(0);
+    expect(b.losses).toEqual(a.losses); // toEqual on numbers uses Object.is: bit-identical
+    expect(b.evolution).toEqual(a.evolution);
+    expect(b.weights).toEqual(a.weights);
+    expect(b.velocity).toEqual(a.velocity);
+  });
+
+  it('agrees with the CPU reference over the same run (static topology)', async () => {
+    const be = wasmBackend();
+    try {
+      const got = await train(be, 'static');
+      const ref = await train(cpuBackend(), 'static');
+      for (let e = 0; e < ref.losses.length; e++) expect(got.losses[e]![0]).toBeCloseTo(ref.losses[e]![0]!, 4);
+      const flat = (w: number[][]) => w.flat();
+      const g = flat(got.weights), r = flat(ref.weights);
+      let maxAbs = 0, maxErr = 0;
+      for (let i = 0; i < r.length; i++) {
+        maxAbs = Math.max(maxAbs, Math.abs(r[i]!));
+        maxErr = Math.max(maxErr, Math.abs(g[i]! - r[i]!));
+      }
+      expect(maxErr / maxAbs).toBeLessThan(1e-4);
+    } finally {
+      be.dispose();
+    }
+  });
+});

@@ -1,0 +1,124 @@
+/**
+ * The gpu.js backend: every op of the {@link Backend} interface as gpu.js kernels, in an explicit gpu.js
+ * mode (`headlessgl`, `webasm`, `cpu`; `webgpu` is recognised and reported unavailable, see modes.ts).
+ * Checked against the CPU reference by the shared backend test suite at a per-mode tolerance.
+ *
+ * - Lazy: gpu.js (and the native `gl` for headlessgl) is required when a backend is created, never when the
+ *   toolkit is imported (gpujs-api.ts).
+ * - Honest: the mode that runs is the mode asked for, checked on every kernel call (context.ts); a mode
+ *   that cannot run is a {@link BackendUnavailableError} that says why.
+ * - Device-resident where gpu.js allows: topology index arrays are uploaded once per topology (topology.ts),
+ *   each op uploads its inputs once and chains its kernels on the device (pipelined textures in GL modes;
+ *   gpu.js has no device memory in the cpu and webasm modes), and the sparse layer's backward pass is one
+ *   fused op sharing its uploads ({@link GpujsBackend.spmmBackward}). Op outputs are read back, because the
+ *   Backend interface returns typed arrays.
+ * - The gpu.js traps (ENVIRONMENT-NOTES.md), each tested in test/backend-gpujs/traps.test.ts: loop bounds
+ *   come from the data (longest row or column, batch, features), rounded up to a power of two, because gpu.js
+ *   silently stops loops at `loopMaxIterations`; changing array sizes use `dynamicArguments` and
+ *   `dynamicOutput`; indices above 2^24 and outputs larger than a texture are clear errors (limits.ts);
+ *   2-D outputs are `[batch, neurons]` so that `result[y][x]` is feature-major; only GL modes pipeline
+ *   (gpu.js's cpu mode keeps a pipelined kernel's first result buffer when its output size changes).
+ * - Not implemented: the optional counter-based `dropout` op (its 32-bit integer hash has no exact form in
+ *   GLSL ES 1.0, which lacks integer bit operations); layers then draw the mask with the CPU reference and
+ *   apply it with this backend's `dropoutForward`.
+ *
+ * @example
+ * ```ts
+ * const be = gpujsBackend('webasm');
+ * be.spmmForward(w, x, batch, bias, y); // be.mode === 'webasm'
+ * ```
+ *
+ * @packageDocumentation
+ */
+import type { Backend } from '../backend';
+import { BackendUnavailableError } from '../../core/errors';
+import { ActivationOps } from './activation';
+import { GpujsContext, type ContextStats } from './context';
+import { DenseOps } from './dense';
+import { LossOps } from './loss';
+import { checkGpujsMode, gpujsUnavailableReason, type GpujsMode } from './modes';
+import { OptimOps } from './optim';
+import { SparseOps } from './sparse';
+import { TopologyCache } from './topology';
+
+export { GPUJS_MODES, GPUJS_PREFERENCE, availableGpujsModes, bestGpujsMode, gpujsUnavailableReason, headlessGlSoftwareReason, isGpujsMode, type GpujsMode } from './modes';
+export { INDEX_LIMIT } from './limits';
+export type { ContextStats } from './context';
+
+/** A gpu.js {@link Backend}, with the optional fused sparse backward and counters of its device traffic. */
+export interface GpujsBackend extends Backend {
+  readonly name: 'gpujs';
+  readonly mode: GpujsMode;
+  /** Counters of kernel runs, uploads and read-backs since the context was created. */
+  readonly stats: ContextStats;
+  /** Matrices whose index arrays were uploaded (one per topology, so one per evolution event and layer). */
+  topologyUploads(): number;
+  /**
+   * Weight, bias and (when `dx` is given) input gradients of a sparse layer in one call, `dy` and `x`
+   * uploaded once. Same results as the three separate ops.
+   */
+  spmmBackward(
+    w: Parameters<Backend['spmmWeightGrad']>[0], dy: Float32Array, x: Float32Array, batch: number, dw: Float32Array, db: Float32Array, dx: Float32Array | null,
+  ): Float32Array | null;
+  /** Frees the gpu.js instance of this mode; later backends of the mode start a new one. */
+  dispose(): void;
+}
+
+const contexts = new Map<GpujsMode, { ctx: GpujsContext; topo: TopologyCache }>();
+
+function contextFor(mode: GpujsMode): { ctx: GpujsContext; topo: TopologyCache } {
+  let c = contexts.get(mode);
+  if (!c) {
+    const why = gpujsUnavailableReason(mode);
+    if (why !== null) throw new BackendUnavailableError(`gpu.js mode ${mode} cannot run here: ${why}`);
+    const ctx = new GpujsContext(mode);
+    c = { ctx, topo: new TopologyCache(ctx) };
+    contexts.set(mode, c);
+  }
+  return c;
+}
+
+/**
+ * The gpu.js backend in `mode`. Backends of one mode share one gpu.js instance (its compiled kernels and
+ * resident topologies) per process.
+ * @throws {@link UnknownNameError} for an unknown mode, {@link BackendUnavailableError} (saying why) when
+ *   the mode cannot run here.
+ */
+export function gpujsBackend(mode: string): GpujsBackend {
+  const m = checkGpujsMode(mode);
+  const { ctx, topo } = contextFor(m);
+  const sparse = new SparseOps(ctx, topo);
+  const dense = new DenseOps(ctx);
+  const act = new ActivationOps(ctx);
+  const loss = new LossOps(ctx);
+  const optim = new OptimOps(ctx);
+  return {
+    name: 'gpujs',
+    mode: m,
+    stats: ctx.stats,
+    topologyUploads: () => topo.uploads,
+    spmmForward: (w, x, batch, bias, y) => sparse.spmmForward(w, x, batch, bias, y),
+    spmmInputGrad: (w, dy, batch, dx) => sparse.spmmInputGrad(w, dy, batch, dx),
+    spmmWeightGrad: (w, dy, x, batch, dw) => sparse.spmmWeightGrad(w, dy, x, batch, dw),
+    spmmBackward: (w, dy, x, batch, dw, db, dx) => sparse.spmmBackward(w, dy, x, batch, dw, db, dx),
+    denseForward: (w, nIn, nOut, x, batch, bias, y) => dense.denseForward(w, nIn, nOut, x, batch, bias, y),
+    denseInputGrad: (w, nIn, nOut, dy, batch, dx) => dense.denseInputGrad(w, nIn, nOut, dy, batch, dx),
+    denseWeightGrad: (nIn, nOut, dy, x, batch, dw) => dense.denseWeightGrad(nIn, nOut, dy, x, batch, dw),
+    biasGrad: (dy, n, batch, db) => sparse.biasGrad(dy, n, batch, db),
+    unaryForward: (op, x, alpha, y) => act.unaryForward(op, x, alpha, y),
+    unaryBackward: (op, x, y, dy, alpha, dx) => act.unaryBackward(op, x, y, dy, alpha, dx),
+    sreluForward: (x, n, batch, p, y) => act.sreluForward(x, n, batch, p, y),
+    sreluBackward: (x, n, batch, p, dy, dx, dp) => act.sreluBackward(x, n, batch, p, dy, dx, dp),
+    softmaxForward: (x, n, batch, y) => act.softmaxForward(x, n, batch, y),
+    softmaxBackward: (y, dy, n, batch, dx) => act.softmaxBackward(y, dy, n, batch, dx),
+    dropoutForward: (x, mask, scale, y) => act.dropoutForward(x, mask, scale, y),
+    softmaxCrossEntropy: (logits, labels, n, batch, grad, pred) => loss.softmaxCrossEntropy(logits, labels, n, batch, grad, pred),
+    mseOneHot: (output, labels, n, batch, grad, pred) => loss.mseOneHot(output, labels, n, batch, grad, pred),
+    sgdStep: (param, grad, velocity, h) => optim.sgdStep(param, grad, velocity, h),
+    adamStep: (param, grad, m, v, h) => optim.adamStep(param, grad, m, v, h),
+    dispose: () => {
+      if (contexts.get(m)?.ctx === ctx) contexts.delete(m);
+      ctx.destroy();
+    },
+  };
+}
