@@ -85,7 +85,7 @@ describe('synapses-ts train --backend', () => {
 describe('synapses-ts bench --backend all', () => {
   it('prints ms per op and s per epoch for every backend and gpu.js mode, and says which cannot run', async () => {
     const out = path.join(tmp('synapses-bench-'), 'bench.json');
-    const r = await cli(['bench', '--backend', 'all', '--data', 'synthetic', '--limit', '128', '--epochs', '1', '--batch', '64', '--out', out]);
+    const r = await cli(['bench', '--backend', 'all', '--sections', 'epoch', '--data', 'synthetic', '--limit', '128', '--epochs', '1', '--batch', '64', '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     const modes = availableGpujsModes();
     const header = r.stderr.split('\n').find((l) => l.startsWith('op '))!;

@@ -21,6 +21,8 @@ import { preset } from '../experiments/presets';
 import { writeJsonAtomic } from '../io/files';
 import { mlp } from '../train/model';
 import { BENCH_OPS, opMilliseconds, timeMs } from './bench-ops';
+import { denseBaseline } from './bench-dense';
+import { costTable, scalePoint, scaleTable } from './bench-scale';
 import { startVirtualDisplay } from './display';
 
 /** Options of the `bench` command as parsed by commander. */
@@ -31,7 +33,17 @@ export interface BenchCommandOptions {
   backend: string;
   data: string;
   out: string;
+  /** Comma-separated: epoch (the fashion-mnist-set table), dense (TensorFlow.js baseline), cost (eps x width), scale. */
+  sections: string;
+  /** Hidden sizes N of the scaling experiment. */
+  scaleNs: string;
+  /** Samples timed per cell of the cost table. */
+  costSamples: string;
+  /** Internal: run one scaling point and print it as JSON (used in a child process). */
+  scalePoint?: string;
 }
+
+const SECTIONS = ['epoch', 'dense', 'cost', 'scale'] as const;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -150,6 +162,19 @@ function printOpTable(opRows: readonly OpRow[], samples: number, log: (s: string
 
 /** Runs the benchmark. */
 export async function benchCommand(o: BenchCommandOptions): Promise<void> {
+  if (o.scalePoint !== undefined) {
+    // Child process of the scaling table: one point, printed as one JSON line.
+    process.stdout.write(JSON.stringify(await scalePoint(Number(o.scalePoint), resolveBackend(o.backend).backend)) + '\n');
+    return;
+  }
+  const sections = o.sections.split(',').map((x) => x.trim());
+  for (const sct of sections) {
+    if (!(SECTIONS as readonly string[]).includes(sct)) throw new ConfigError(`--sections: unknown section "${sct}"; known: ${SECTIONS.join(', ')}`);
+  }
+  const scaleNs = o.scaleNs.split(',').map(Number);
+  if (scaleNs.some((n) => !Number.isInteger(n) || n < 1)) throw new ConfigError(`--scale-ns must be positive integers, got ${o.scaleNs}`);
+  const costSamples = Number(o.costSamples);
+  if (!Number.isInteger(costSamples) || costSamples < 1) throw new ConfigError(`--cost-samples must be a positive integer, got ${o.costSamples}`);
   const epochs = Number(o.epochs);
   const batches = o.batch.split(',').map(Number);
   if (!Number.isInteger(epochs) || epochs < 1) throw new ConfigError(`--epochs must be a positive integer, got ${o.epochs}`);
@@ -178,7 +203,7 @@ export async function benchCommand(o: BenchCommandOptions): Promise<void> {
   const display = mayUseHeadlessGl(names) ? await startVirtualDisplay() : null;
   if (display && display.display !== null) log(`started a virtual display ${display.display} (Xvfb) for gpujs:headlessgl`);
   try {
-    for (const name of names) {
+    if (sections.includes('epoch')) for (const name of names) {
       let backend: Backend;
       try {
         const chosen = resolveBackend(name);
@@ -196,7 +221,35 @@ export async function benchCommand(o: BenchCommandOptions): Promise<void> {
   } finally {
     if (display && display.display !== null) (display as { stop(): void }).stop();
   }
-  printOpTable(opRows, train.nSamples, log);
-  writeJsonAtomic(path.resolve(o.out), { createdAt: new Date().toISOString(), rows });
-  log(`results written to ${o.out}`);
+  if (opRows.length) printOpTable(opRows, train.nSamples, log);
+
+  const result: Record<string, unknown> = {
+    createdAt: new Date().toISOString(),
+    machine: { cores: cpu.length, cpuModel: cpu[0]?.model ?? '?', memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+    rows,
+  };
+  if (sections.includes('dense')) {
+    log(`\ndense baseline: the same network trained densely by TensorFlow.js (wasm backend, SIMD), ${DENSE_BATCHES} batches timed, extrapolated to ${FULL_EPOCH_SAMPLES} samples:`);
+    const dense: unknown[] = [];
+    for (const batch of batches) {
+      const d = await denseBaseline(train, [784, ...config.model.hidden, 10], batch, DENSE_BATCHES, FULL_EPOCH_SAMPLES);
+      dense.push(d);
+      if ('unavailable' in d) {
+        log(`dense baseline unavailable: ${d.unavailable}`);
+        break;
+      }
+      const sparse = opRows.find((r) => r.batch === batch && !r.backend.startsWith('gpujs'));
+      log(`batch ${String(batch).padStart(4)}: ${d.epochSeconds.toFixed(1)} s/epoch (${d.library}, ${d.backend}, ${d.weights} weights)` +
+        (sparse ? `; sparse ${sparse.backend} ${sparse.fullEpochSeconds.toFixed(2)} s/epoch: ${(d.epochSeconds / sparse.fullEpochSeconds).toFixed(1)}x faster` : ''));
+    }
+    result.dense = dense;
+  }
+  const benchBackendName = o.backend === 'all' ? 'auto' : o.backend;
+  if (sections.includes('cost')) result.cost = await costTable(resolveBackend(benchBackendName).backend, [5, 10, 20, 50], [1000, 4000, 16000], costSamples, batches[0]!, log);
+  if (sections.includes('scale')) result.scale = await scaleTable(scaleNs, benchBackendName, log);
+  writeJsonAtomic(path.resolve(o.out), result);
+  log(`\nresults written to ${o.out}`);
 }
+
+/** Batches the dense baseline times (then extrapolates). */
+const DENSE_BATCHES = 60;

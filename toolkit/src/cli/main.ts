@@ -43,11 +43,18 @@ program
 
 program
   .command('bench')
-  .description('measure seconds per epoch and per evolution step, and kernel GFLOP/s, on the fashion-mnist-set network')
+  .description(
+    'measure the fashion-mnist-set network (s per epoch, evolution, samples/s, GFLOP/s per kernel, ms per op, peak memory), ' +
+      'a dense TensorFlow.js baseline, cost against eps and width, and the SET scaling experiment',
+  )
   .option('--epochs <n>', 'timed epochs (median reported)', '3')
-  .option('--batch <list>', 'batch sizes, comma-separated', '128')
+  .option('--batch <list>', 'batch sizes, comma-separated', '128,40')
+  .option('--sections <list>', 'epoch, dense, cost, scale (comma-separated)', 'epoch,dense,cost,scale')
+  .option('--scale-ns <list>', 'hidden sizes N of the scaling experiment (3 hidden layers each)', '3000,30000,300000,350000')
+  .option('--cost-samples <n>', 'samples timed per cell of the eps x width table', '2048')
+  .option('--scale-point <n>', 'internal: run one scaling point and print it as JSON')
   .option('--limit <n>', 'training samples per timed epoch (default: all 60,000; 2048 with --backend all, scaled to 60,000)')
-  .option('--backend <name>', 'backend: cpu, gpujs, gpujs:MODE, auto, a registered backend, or all (every backend and gpu.js mode that runs here)', 'cpu')
+  .option('--backend <name>', 'backend: cpu, gpujs, gpujs:MODE, auto, a registered backend, or all (every backend and gpu.js mode that runs here)', 'auto')
   .option('--data <name>', 'fashion-mnist or synthetic', 'fashion-mnist')
   .option('--out <file>', 'also write the results as JSON', 'bench-results/bench.json')
   .action(benchCommand);

@@ -1,0 +1,129 @@
+/**
+ * The scaling parts of the bench:
+ * - cost against size: epoch time for eps in {5, 10, 20, 50} and hidden width in {1k, 4k, 16k}, and the
+ *   time per connection per sample, which should stay within a small factor across the table if cost is
+ *   linear in the number of connections;
+ * - the reference SET code's own scaling experiment (3312 inputs, three hidden layers of N neurons,
+ *   5 classes, 135 training samples, batch 2, eps 20; synthetic data of that shape): build time, one
+ *   training epoch, one evolution step and peak memory, each N in its own process so that the peak
+ *   memory is that run's alone.
+ *
+ * @packageDocumentation
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { Backend } from '../backend/backend';
+import { rngFor } from '../core/rng';
+import { syntheticClassification } from '../data/synthetic';
+import { evolveLayer } from '../evolution/evolve';
+import { policyFrom } from '../evolution/registry';
+import { mlp } from '../train/model';
+
+/** One cell of the eps x width table. */
+export interface CostRow {
+  readonly eps: number;
+  readonly width: number;
+  readonly connections: number;
+  readonly samplesTimed: number;
+  /** Seconds per epoch of 60,000 samples, extrapolated linearly from the timed samples. */
+  readonly epochSeconds: number;
+  /** Nanoseconds per connection per sample (forward, backward and update). */
+  readonly nsPerConnectionSample: number;
+}
+
+/** Times training of 784-W-W-W-10 networks at each eps and width on `samples` synthetic samples. */
+export async function costTable(
+  backend: Backend, epsList: readonly number[], widths: readonly number[], samples: number, batch: number, log: (s: string) => void,
+): Promise<CostRow[]> {
+  const rows: CostRow[] = [];
+  const data = syntheticClassification({ nSamples: samples, nFeatures: 784, nClasses: 10, seed: 3 });
+  log(`\ncost against size (784-W-W-W-10, batch ${batch}, ${samples} samples timed, extrapolated to 60,000):`);
+  // Warm up the JIT and the kernels once, so the first cell is not charged for it.
+  const warm = mlp([784, 200, 200, 200, 10], { sparsity: { kind: 'erdos-renyi', eps: 5 }, seed: 1, backend });
+  warm.compile({ optimizer: { name: 'sgd', lr: 0.01 }, policy: 'static' });
+  await warm.fit(data, { epochs: 2, batchSize: batch });
+  log('eps'.padStart(5) + 'width'.padStart(8) + 'connections'.padStart(14) + 's/epoch'.padStart(10) + 'ns/conn/sample'.padStart(16));
+  for (const width of widths) {
+    for (const eps of epsList) {
+      const model = mlp([784, width, width, width, 10], { sparsity: { kind: 'erdos-renyi', eps }, activation: 'relu', dropout: 0.3, seed: 1, backend });
+      model.compile({ optimizer: { name: 'sgd', lr: 0.01 }, policy: 'static' });
+      await model.fit(data, { epochs: 1, batchSize: batch });
+      const t0 = performance.now();
+      await model.fit(data, { epochs: 1, batchSize: batch });
+      const seconds = (performance.now() - t0) / 1000;
+      const connections = model.connectionCount();
+      const row: CostRow = {
+        eps, width, connections, samplesTimed: samples,
+        epochSeconds: (seconds * 60000) / samples,
+        nsPerConnectionSample: (seconds * 1e9) / (connections * samples),
+      };
+      rows.push(row);
+      log(String(eps).padStart(5) + String(width).padStart(8) + String(connections).padStart(14) + row.epochSeconds.toFixed(2).padStart(10) + row.nsPerConnectionSample.toFixed(3).padStart(16));
+    }
+  }
+  const ns = rows.map((r) => r.nsPerConnectionSample);
+  log(`time per connection per sample: min ${Math.min(...ns).toFixed(3)} ns, max ${Math.max(...ns).toFixed(3)} ns (ratio ${(Math.max(...ns) / Math.min(...ns)).toFixed(2)})`);
+  return rows;
+}
+
+/** The figures of one scaling point. */
+export interface ScalePoint {
+  readonly n: number;
+  readonly hiddenNeurons: number;
+  readonly connections: number;
+  readonly buildSeconds: number;
+  readonly epochSeconds: number;
+  readonly evolutionSeconds: number;
+  readonly peakMemoryGiB: number;
+  readonly backend: string;
+}
+
+/**
+ * Runs one scaling point in this process (called in a child process by {@link scaleTable}): build the
+ * 3312-N-N-N-5 network (eps 20), train one epoch on 135 synthetic samples at batch 2, evolve every layer once.
+ */
+export async function scalePoint(n: number, backend: Backend): Promise<ScalePoint> {
+  const data = syntheticClassification({ nSamples: 135, nFeatures: 3312, nClasses: 5, seed: 7 });
+  const t0 = performance.now();
+  const model = mlp([3312, n, n, n, 5], { sparsity: { kind: 'erdos-renyi', eps: 20 }, activation: 'relu', seed: 1, backend });
+  model.compile({ optimizer: { name: 'sgd', lr: 0.01 }, policy: 'static' });
+  const t1 = performance.now();
+  await model.fit(data, { epochs: 1, batchSize: 2 });
+  const t2 = performance.now();
+  const policy = policyFrom('set');
+  const ctx = { event: 'epoch-end' as const, epoch: 0, epochs: 2, step: 0, totalSteps: 1 };
+  for (const [l, layer] of model.network.sparseLayers().entries()) {
+    if (!layer.evolvable) continue;
+    const r = evolveLayer(layer.weights, policy, ctx, l, rngFor(1, 'bench-scale', l));
+    layer.setWeights(r.weights);
+    model.optimizer.remap(layer.weight, r.map);
+  }
+  const t3 = performance.now();
+  return {
+    n, hiddenNeurons: 3 * n, connections: model.connectionCount(),
+    buildSeconds: (t1 - t0) / 1000, epochSeconds: (t2 - t1) / 1000, evolutionSeconds: (t3 - t2) / 1000,
+    peakMemoryGiB: process.resourceUsage().maxRSS / 2 ** 20, backend: `${backend.name}:${backend.mode}`,
+  };
+}
+
+/** Runs each scaling point in a child process (`synapses-ts bench --scale-point N`) and prints the table. */
+export async function scaleTable(ns: readonly number[], backendName: string, log: (s: string) => void): Promise<(ScalePoint | { n: number; error: string })[]> {
+  const run = promisify(execFile);
+  const out: (ScalePoint | { n: number; error: string })[] = [];
+  log(`\nscaling (3312-N-N-N-5, eps 20, 135 samples, batch 2; reference SET code at N = 300,000: build 281 s, epoch 130 s, evolution 655 s, 2.8 GB):`);
+  log('N'.padStart(9) + 'hidden'.padStart(10) + 'connections'.padStart(14) + 'build s'.padStart(10) + 'epoch s'.padStart(10) + 'evolve s'.padStart(10) + 'epoch+evolve'.padStart(14) + 'peak GiB'.padStart(10));
+  for (const n of ns) {
+    try {
+      const r = await run(process.execPath, ['--max-old-space-size=16384', process.argv[1]!, 'bench', '--scale-point', String(n), '--backend', backendName], { maxBuffer: 1 << 24 });
+      const p = JSON.parse(r.stdout.trim().split('\n').pop()!) as ScalePoint;
+      out.push(p);
+      log(String(n).padStart(9) + String(p.hiddenNeurons).padStart(10) + String(p.connections).padStart(14) + p.buildSeconds.toFixed(2).padStart(10) +
+        p.epochSeconds.toFixed(2).padStart(10) + p.evolutionSeconds.toFixed(2).padStart(10) + (p.epochSeconds + p.evolutionSeconds).toFixed(2).padStart(14) + p.peakMemoryGiB.toFixed(2).padStart(10));
+    } catch (e) {
+      const msg = String((e as { stderr?: string }).stderr || (e as Error).message).split('\n').slice(-3).join(' ');
+      out.push({ n, error: msg });
+      log(`${String(n).padStart(9)}  failed: ${msg}`);
+    }
+  }
+  return out;
+}
