@@ -8,18 +8,7 @@
  */
 import { describe, it } from 'vitest';
 import type { Backend } from '../../toolkit/src/backend/backend';
-import { backendNames, getBackend, registerBackend } from '../../toolkit/src/backend/registry';
-import { isWasmAvailable, wasmBackend, wasmUnavailableReason } from '../../toolkit/src/backend/wasm/index';
-import { BackendUnavailableError } from '../../toolkit/src/core/errors';
-
-// The wasm SIMD backend, until backend/registry registers it: unavailable (a skipped suite that says why)
-// when kernels.wasm has not been built.
-if (!backendNames().includes('wasm')) {
-  registerBackend('wasm', () => {
-    if (!isWasmAvailable()) throw new BackendUnavailableError(wasmUnavailableReason()!);
-    return wasmBackend();
-  });
-}
+import { backendNames, getBackend } from '../../toolkit/src/backend/registry';
 
 /** How close a backend must come to the dense Float64 oracle. */
 export interface Tolerance {

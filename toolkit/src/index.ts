@@ -50,7 +50,7 @@ export type {
 export { everyEpochs, everySteps, probabilistic, never, synapsesDefaultProbability } from './evolution/triggers';
 export { constant, cosineDecay, linearDecay } from './evolution/fractions';
 export { signedMagnitude, magnitude, randomPrune } from './evolution/prune';
-export { uniformRandom, emptyRankToPosition, NotEnoughRoomError } from './evolution/regrow';
+export { uniformRandom, neverUsedFirst, gradientRegrow, momentumRegrow, emptyRankToPosition, emptyPositions, NotEnoughRoomError } from './evolution/regrow';
 export { zeroInit, normalInit, heNormalInit, heUniformInit } from './evolution/grow-init';
 export { evolveLayer, type EvolvedLayer } from './evolution/evolve';
 export { policyFrom, expandPolicy, policyToJson, policyPresetNames, selectsLayer, type PolicyDescription } from './evolution/registry';
@@ -65,3 +65,17 @@ export * from './data/index';
 
 // plots
 export * from './plots/index';
+
+// experiments
+export { parseRunConfig, runConfigSchema, setDotted, parseValue, type RunConfig, type RunConfigInput } from './experiments/config';
+export { preset, presetNames } from './experiments/presets';
+export { runConfig, type RunResult, type RunOptions } from './experiments/run';
+export { loadRunData, loadRunDataAsync } from './experiments/data';
+export { expandGrid, parseGrid, gridSchema, type Grid, type Cell } from './experiments/grid';
+export { runAblation, readResults, type AblationOptions as AblationRunOptions, type AblationSummary, type ResultRow } from './experiments/ablation';
+export { summarize, resultsFrame, tableRecords, summaryText, writeResultTables, SUMMARY_METRICS } from './experiments/table';
+
+// io
+export { saveModel, loadModel, modelToJson, modelFromJson, ModelFileError, MODEL_FORMAT, MODEL_FORMAT_VERSION } from './io/model-file';
+export { saveCheckpoint, loadCheckpoint, checkpointToJson, checkpointFromJson, CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, type LoadedCheckpoint } from './io/checkpoint';
+export { EvolutionState } from './evolution/state';
