@@ -70,7 +70,7 @@ describe('synapses-ts train --backend', () => {
   it('an unknown backend is exit code 2 with the list of known names', async () => {
     const r = await cli(['train', ...QUICK, '--backend', 'gpujs:metal']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/unknown backend "gpujs:metal"; known backends are: auto, gpujs, cpu, gpujs:headlessgl, gpujs:webasm, gpujs:cpu, gpujs:webgpu/);
+    expect(r.stderr).toMatch(/unknown backend "gpujs:metal"; known backends are: auto, gpujs, cpu, wasm, gpujs:headlessgl, gpujs:webasm, gpujs:cpu, gpujs:webgpu/);
   }, 60_000);
 
   it('gpujs:headlessgl without a display is exit code 2 saying why and what to do', async () => {
@@ -100,6 +100,6 @@ describe('synapses-ts bench --backend all', () => {
     expect(r.stderr).toMatch(/^s\/epoch \(60000, scaled\)\s+\d/m);
     expect(r.stderr).toMatch(/gpujs:webgpu: unavailable: /);
     const rows = JSON.parse(fs.readFileSync(out, 'utf8')).rows as { backend: string; opMs?: Record<string, number> }[];
-    expect(rows.filter((x) => x.opMs).map((x) => x.backend)).toEqual(['cpu:reference', ...modes.filter((m) => m !== 'webgpu').map((m) => `gpujs:${m}`)]);
+    expect(rows.filter((x) => x.opMs).map((x) => x.backend)).toEqual(['cpu:reference', 'wasm:wasm-simd', ...modes.filter((m) => m !== 'webgpu').map((m) => `gpujs:${m}`)]);
   }, 300_000);
 });

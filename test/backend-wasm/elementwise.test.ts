@@ -140,7 +140,7 @@ describe.skipIf(!available)(available ? 'wasm element-wise kernels (bit-identica
     }
   });
 
-  it('allocUint8 arrays live in wasm memory and can be freed', () => {
+  it('allocUint8 arrays live in wasm memory and can be freed; release frees its own arrays and ignores others', () => {
     const before = one.memoryBytes();
     const m = one.allocUint8(1000);
     expect(m.length).toBe(1000);
@@ -148,5 +148,11 @@ describe.skipIf(!available)(available ? 'wasm element-wise kernels (bit-identica
     one.freeFloat32(m);
     expect(one.memoryBytes()).toBe(before);
     expect(() => one.freeFloat32(m)).toThrow(/not allocated/);
+    const f = one.allocFloat32(5000);
+    one.release(f);
+    expect(one.memoryBytes()).toBe(before);
+    expect(() => one.release(f)).not.toThrow(); // already returned: nothing to do
+    expect(() => one.release(new Float32Array(8))).not.toThrow();
+    expect(() => one.release(two.allocFloat32(8))).not.toThrow(); // another backend's array is left alone
   });
 });

@@ -134,4 +134,10 @@ export interface Backend {
   allocFloat32?(n: number): Float32Array;
   /** OPTIONAL: like {@link Backend.allocFloat32}, for byte arrays (dropout masks). */
   allocUint8?(n: number): Uint8Array;
+  /**
+   * OPTIONAL: returns an array from {@link Backend.allocFloat32} or `allocUint8` to the backend at once,
+   * without waiting for garbage collection; does nothing for any other array. Only for arrays whose owner
+   * knows that no view of them is in use any more (optimizer state and gradients replaced after evolution).
+   */
+  release?(a: Float32Array | Uint8Array): void;
 }

@@ -67,6 +67,9 @@ export class SparseLinear implements Layer {
     }
     this.w = this.backend ? this.adopt(weights, this.backend) : weights;
     this.weight.values = this.w.values;
+    // The old gradient belongs to the old topology and to this layer alone: return it to the backend now.
+    // (Old weight values are not: a caller may still hold the old matrix; they go when it is collected.)
+    this.backend?.release?.(this.weight.grad);
     this.weight.grad = this.backend?.allocFloat32?.(weights.nnz) ?? new Float32Array(weights.nnz);
   }
 

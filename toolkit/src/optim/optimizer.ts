@@ -125,6 +125,8 @@ class StatefulOptimizer implements Optimizer {
           const o = map[k]!;
           if (o >= 0) next[k] = arr[o]!;
         }
+        // The old state is this optimizer's alone: back to the backend's memory now, not at the next GC.
+        this.backend?.release?.(arr);
         return next;
       }),
     );

@@ -282,6 +282,10 @@ export class Model {
       };
       history.epochs.push(logs);
       await cb.onEpochEnd?.(logs);
+      // One turn of the event loop per epoch at least: memory that a backend returns on garbage
+      // collection (the wasm backend's arrays of replaced topologies) is only freed between tasks.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      lastYield = Date.now();
     }
     await cb.onTrainEnd?.(history);
     return history;

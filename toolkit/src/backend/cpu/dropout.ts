@@ -31,3 +31,11 @@ export function dropout(x: Float32Array, rate: number, key: StreamKey, y: Float3
   }
   return y;
 }
+
+/** Writes the dropout mask of `key` (1 kept, 0 dropped) for `mask.length` elements; returns it. */
+export function dropoutMask(rate: number, key: StreamKey, mask: Uint8Array): Uint8Array {
+  const threshold = dropoutThreshold(rate);
+  const [k0, k1] = key;
+  for (let i = 0; i < mask.length; i++) mask[i] = counterBits(k0, k1, i) >= threshold ? 1 : 0;
+  return mask;
+}

@@ -18,9 +18,9 @@
  *   `dynamicOutput`; indices above 2^24 and outputs larger than a texture are clear errors (limits.ts);
  *   2-D outputs are `[batch, neurons]` so that `result[y][x]` is feature-major; only GL modes pipeline
  *   (gpu.js's cpu mode keeps a pipelined kernel's first result buffer when its output size changes).
- * - Not implemented: the optional counter-based `dropout` op (its 32-bit integer hash has no exact form in
- *   GLSL ES 1.0, which lacks integer bit operations); layers then draw the mask with the CPU reference and
- *   apply it with this backend's `dropoutForward`.
+ * - The optional counter-based `dropout` op computes its mask on the host with the reference's function (its
+ *   32-bit integer hash has no exact form in GLSL ES 1.0, which lacks integer bit operations) and applies it
+ *   with this backend's `dropoutForward` kernel.
  *
  * @example
  * ```ts
@@ -30,6 +30,7 @@
  *
  * @packageDocumentation
  */
+import { dropoutMask, dropoutScale } from '../cpu/dropout';
 import type { Backend } from '../backend';
 import { BackendUnavailableError } from '../../core/errors';
 import { ActivationOps } from './activation';
@@ -112,6 +113,9 @@ export function gpujsBackend(mode: string): GpujsBackend {
     softmaxForward: (x, n, batch, y) => act.softmaxForward(x, n, batch, y),
     softmaxBackward: (y, dy, n, batch, dx) => act.softmaxBackward(y, dy, n, batch, dx),
     dropoutForward: (x, mask, scale, y) => act.dropoutForward(x, mask, scale, y),
+    // The counter-based mask needs 32-bit integer arithmetic, which WebGL 1 shaders lack: the mask is
+    // computed on the host (the reference's own function), and applied by this backend's kernel.
+    dropout: (x, rate, key, y, mask) => act.dropoutForward(x, dropoutMask(rate, key, mask.subarray(0, x.length)), dropoutScale(rate), y),
     softmaxCrossEntropy: (logits, labels, n, batch, grad, pred) => loss.softmaxCrossEntropy(logits, labels, n, batch, grad, pred),
     mseOneHot: (output, labels, n, batch, grad, pred) => loss.mseOneHot(output, labels, n, batch, grad, pred),
     sgdStep: (param, grad, velocity, h) => optim.sgdStep(param, grad, velocity, h),

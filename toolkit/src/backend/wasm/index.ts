@@ -89,6 +89,8 @@ export interface WasmBackend extends Backend {
   allocUint8(n: number): Uint8Array;
   /** Returns an array from {@link WasmBackend.allocFloat32} or `allocUint8` at once; it must not be used afterwards. */
   freeFloat32(a: Float32Array | Uint8Array): void;
+  /** {@link WasmBackend.freeFloat32} for arrays of this backend, nothing for others. */
+  release(a: Float32Array | Uint8Array): void;
   /** Share of the chunks of parallel products that worker threads ran so far (0 with one thread). */
   workerShare(): number;
   /** Bytes of wasm memory in use (resident indices, scratch space and allocated arrays). */
@@ -424,6 +426,10 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
       allocated.set(b.offset, b);
       collector.register(a, b, a);
       return a;
+    },
+
+    release(a: Float32Array | Uint8Array): void {
+      if (arena.owns(a) && allocated.has(a.byteOffset)) backend.freeFloat32(a);
     },
 
     freeFloat32(a: Float32Array | Uint8Array): void {
