@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { GpujsContext } from '../../toolkit/src/backend/gpujs/context';
+import { isWasmAvailable } from '../../toolkit/src/backend/wasm/index';
 import { availableGpujsModes, gpujsUnavailableReason, headlessGlSoftwareReason } from '../../toolkit/src/backend/gpujs/index';
 import { backendNames, knownBackendNames, parseBackendName, resolveBackend } from '../../toolkit/src/backend/registry';
 import { BackendUnavailableError, ConfigError, UnknownNameError } from '../../toolkit/src/core/errors';
@@ -87,17 +88,23 @@ describe('choosing and refusing', () => {
     if (modes[0] !== 'headlessgl') expect(r.skipped?.join(' ')).toContain('gpujs:headlessgl');
   });
 
-  it('auto may fall back, and then says what it skipped and why', () => {
+  it('auto takes the wasm backend when its kernels are built, without a fall-back note', () => {
     const r = resolveBackend('auto');
     expect(r.requested).toBe('auto');
-    if (headlessGlSoftwareReason() !== null || gpujsUnavailableReason('headlessgl') !== null) {
-      expect(r.resolved).not.toBe('gpujs:headlessgl');
-      expect(r.fellBack).toMatch(/^auto chose \S+ after skipping gpujs:headlessgl \(/);
-    } else {
-      expect(r.resolved).toBe('gpujs:headlessgl');
-      expect(r.fellBack).toBeUndefined();
-    }
+    expect(r.resolved).toBe(isWasmAvailable() ? 'wasm' : r.resolved);
+    if (isWasmAvailable()) expect(r.fellBack).toBeUndefined();
   });
+
+  it('auto without the wasm kernels falls back, and says what it skipped and why', async () => {
+    const code = `const r = require(${JSON.stringify(registry)});
+const x = r.resolveBackend('auto');
+console.log(x.resolved);
+console.log(x.fellBack);`;
+    const out = (await child(code, { ...process.env, SYNAPSES_WASM: '/nonexistent/kernels.wasm' })).split('\n');
+    expect(out[0]).not.toBe('wasm');
+    expect(out[1]).toMatch(/^auto chose \S+ after skipping wasm \(the wasm backend cannot run: /);
+    if (headlessGlSoftwareReason() !== null) expect(out[1]).toMatch(/gpujs:headlessgl \(/);
+  }, 60_000);
 
   it('headlessgl without a display is an error that says so; auto falls back instead', async () => {
     const code = `const r = require(${JSON.stringify(registry)});

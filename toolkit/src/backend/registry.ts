@@ -94,10 +94,11 @@ export function resolveBackend(name = 'cpu'): ResolvedBackend {
   const skipped: string[] = [];
   const software = headlessGlSoftwareReason();
   const candidates = software === null ? [...autoCandidates, 'gpujs:headlessgl'] : [...autoCandidates];
-  if (software !== null) skipped.push(`gpujs:headlessgl (${software})`);
   for (const candidate of [...candidates, 'cpu']) {
     try {
       const backend = create(candidate);
+      // headless-gl without a GPU only matters when auto ends at the reference.
+      if (candidate === 'cpu' && software !== null) skipped.push(`gpujs:headlessgl (${software})`);
       return {
         backend, requested: name, resolved: candidate,
         ...(skipped.length ? { fellBack: `auto chose ${candidate} after skipping ${skipped.join('; ')}` } : {}),
