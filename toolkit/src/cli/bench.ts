@@ -22,6 +22,7 @@ import { writeJsonAtomic } from '../io/files';
 import { mlp } from '../train/model';
 import { BENCH_OPS, opMilliseconds, timeMs } from './bench-ops';
 import { denseBaseline } from './bench-dense';
+import { wasmBackend } from '../backend/wasm/index';
 import { costTable, scalePoint, scaleTable } from './bench-scale';
 import { startVirtualDisplay } from './display';
 
@@ -39,6 +40,8 @@ export interface BenchCommandOptions {
   scaleNs: string;
   /** Samples timed per cell of the cost table. */
   costSamples: string;
+  /** Thread counts of the wasm backend to time (1 is always timed). */
+  threads: string;
   /** Internal: run one scaling point and print it as JSON (used in a child process). */
   scalePoint?: string;
 }
@@ -85,7 +88,8 @@ interface BenchSetup {
 }
 
 /** Measures one backend at every batch size: epochs, one evolution step, ms per op. */
-async function benchBackend(backend: Backend, b: BenchSetup, rows: Record<string, unknown>[], opRows: OpRow[]): Promise<void> {
+async function benchBackend(backend: Backend, b: BenchSetup, rows: Record<string, unknown>[], opRows: OpRow[], threads = 1): Promise<void> {
+  const label = `${backend.name}:${backend.mode}${threads > 1 ? ` x${threads}` : ''}`;
   const { epochs, train, config, log } = b;
   const cpu = os.cpus();
   for (const batch of b.batches) {
@@ -114,13 +118,13 @@ async function benchBackend(backend: Backend, b: BenchSetup, rows: Record<string
     const flops = sparse.reduce((a, l) => a + 2 * l.connections * batch, 0);
     const gflops = { forward: flops / 1e6 / ms.spmmForward!, inputGrad: flops / 1e6 / ms.spmmInputGrad!, weightGrad: flops / 1e6 / ms.spmmWeightGrad! };
     const fullEpochSeconds = (epochSeconds * FULL_EPOCH_SAMPLES) / train.nSamples;
-    opRows.push({ backend: `${backend.name}:${backend.mode}`, batch, ms, epochSeconds, fullEpochSeconds });
+    opRows.push({ backend: label, batch, ms, epochSeconds, fullEpochSeconds });
 
     const row = {
       machine: `${cpu.length} x ${cpu[0]?.model ?? '?'}`,
       node: process.version,
       backend: `${backend.name}:${backend.mode}`,
-      threads: 1,
+      threads,
       batch,
       samples: train.nSamples,
       connections: model.connectionCount(),
@@ -136,7 +140,7 @@ async function benchBackend(backend: Backend, b: BenchSetup, rows: Record<string
     };
     rows.push(row);
     log(
-      `batch ${String(batch).padStart(4)}: ${epochSeconds.toFixed(2)} s/epoch (median of ${epochs}), evolution step ${evoMs.toFixed(1)} ms, ` +
+      `${threads > 1 ? `${threads} threads, ` : ''}batch ${String(batch).padStart(4)}: ${epochSeconds.toFixed(2)} s/epoch (median of ${epochs}), evolution step ${evoMs.toFixed(1)} ms, ` +
         `${Math.round(row.samplesPerSecond)} samples/s, GFLOP/s forward ${gflops.forward.toFixed(2)} inputGrad ${gflops.inputGrad.toFixed(2)} ` +
         `weightGrad ${gflops.weightGrad.toFixed(2)}, peak RSS ${row.peakRssMiB} MiB`,
     );
@@ -173,6 +177,8 @@ export async function benchCommand(o: BenchCommandOptions): Promise<void> {
   }
   const scaleNs = o.scaleNs.split(',').map(Number);
   if (scaleNs.some((n) => !Number.isInteger(n) || n < 1)) throw new ConfigError(`--scale-ns must be positive integers, got ${o.scaleNs}`);
+  const threadCounts = o.threads.split(',').map(Number);
+  if (threadCounts.some((n) => !Number.isInteger(n) || n < 1)) throw new ConfigError(`--threads must be positive integers, got ${o.threads}`);
   const costSamples = Number(o.costSamples);
   if (!Number.isInteger(costSamples) || costSamples < 1) throw new ConfigError(`--cost-samples must be a positive integer, got ${o.costSamples}`);
   const epochs = Number(o.epochs);
@@ -217,6 +223,13 @@ export async function benchCommand(o: BenchCommandOptions): Promise<void> {
       }
       log(`--- ${backend.name}:${backend.mode}`);
       await benchBackend(backend, { epochs, batches, train, config, log }, rows, opRows);
+      // The wasm backend can also split each op between worker threads (bit-identical results): time that too.
+      for (const t of threadCounts.filter((n) => n > 1 && backend.name === 'wasm')) {
+        log(`--- ${backend.name}:${backend.mode} with ${t} threads`);
+        const threaded = wasmBackend({ threads: t });
+        await benchBackend(threaded, { epochs, batches, train, config, log }, rows, opRows, t);
+        threaded.dispose?.();
+      }
     }
   } finally {
     if (display && display.display !== null) (display as { stop(): void }).stop();

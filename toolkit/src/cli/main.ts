@@ -51,6 +51,7 @@ program
   .option('--batch <list>', 'batch sizes, comma-separated', '128,40')
   .option('--sections <list>', 'epoch, dense, cost, scale (comma-separated)', 'epoch,dense,cost,scale')
   .option('--scale-ns <list>', 'hidden sizes N of the scaling experiment (3 hidden layers each)', '3000,30000,300000,350000')
+  .option('--threads <list>', 'worker threads of the wasm backend to time (comma-separated)', '1,2')
   .option('--cost-samples <n>', 'samples timed per cell of the eps x width table', '2048')
   .option('--scale-point <n>', 'internal: run one scaling point and print it as JSON')
   .option('--limit <n>', 'training samples per timed epoch (default: all 60,000; 2048 with --backend all, scaled to 60,000)')
