@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { availableGpujsModes, gpujsUnavailableReason, headlessGlSoftwareReason } from '../../toolkit/src/backend/gpujs/index';
+import { isWasmAvailable } from '../../toolkit/src/backend/wasm/index';
 
 const exec = promisify(execFile);
 const root = path.resolve(__dirname, '../..');
@@ -59,8 +60,12 @@ describe('synapses-ts train --backend', () => {
     expect(r.code, r.stderr).toBe(0);
     const m = manifestOf(out);
     expect(m.backend.requested).toBe('auto');
-    if (headlessGlSoftwareReason() !== null || gpujsUnavailableReason('headlessgl') !== null) {
-      expect(m.backend.fellBack).toMatch(/^auto chose \S+ after skipping gpujs:headlessgl \(/);
+    if (isWasmAvailable()) {
+      // auto's first choice is the WebAssembly SIMD backend: no fall-back to report.
+      expect(m.backend.resolved).toBe('wasm');
+      expect(m.backend.fellBack).toBeUndefined();
+    } else if (headlessGlSoftwareReason() !== null || gpujsUnavailableReason('headlessgl') !== null) {
+      expect(m.backend.fellBack).toMatch(/^auto chose \S+ after skipping wasm \(/);
       expect(r.stderr).toContain(m.backend.fellBack);
     } else {
       expect(m.backend.resolved).toBe('gpujs:headlessgl');
@@ -85,7 +90,7 @@ describe('synapses-ts train --backend', () => {
 describe('synapses-ts bench --backend all', () => {
   it('prints ms per op and s per epoch for every backend and gpu.js mode, and says which cannot run', async () => {
     const out = path.join(tmp('synapses-bench-'), 'bench.json');
-    const r = await cli(['bench', '--backend', 'all', '--sections', 'epoch', '--data', 'synthetic', '--limit', '128', '--epochs', '1', '--batch', '64', '--out', out]);
+    const r = await cli(['bench', '--backend', 'all', '--sections', 'epoch', '--threads', '1', '--data', 'synthetic', '--limit', '128', '--epochs', '1', '--batch', '64', '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     const modes = availableGpujsModes();
     const header = r.stderr.split('\n').find((l) => l.startsWith('op '))!;
