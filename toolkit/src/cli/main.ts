@@ -62,8 +62,8 @@ program
 
 program
   .command('plot')
-  .description('write the standard figures of a run folder: figures.html, plus SVG/PNG/PDF when Chromium is installed')
-  .argument('<run-dir>', 'a run folder written by train (metrics.jsonl, evolution.jsonl, model.json, manifest.json)')
+  .description('write the standard figures of a run or ablation folder: figures.html, plus SVG/PNG/PDF when Chromium is installed')
+  .argument('<dir>', 'a run folder written by train, or an ablation folder written by ablate (cells.json, results.jsonl)')
   .option('-o, --out <dir>', 'output folder (default <run-dir>/figures)')
   .option('-f, --format <list>', 'image formats, comma-separated: svg,png,pdf (html is always written; default: all when Chromium is installed)')
   .option('--scale <n>', 'PNG pixels per CSS pixel (default 2; 3.125 = 300 dpi)')

@@ -1,5 +1,6 @@
 /**
- * `synapses-ts plot RUN_DIR`: the standard figures of a run folder, as one interactive `figures.html`
+ * `synapses-ts plot RUN_OR_ABLATION_DIR`: the standard figures of a run folder or of an ablation folder (written
+ * by `synapses-ts ablate`), as one interactive `figures.html`
  * and, when Chromium is available, SVG, PNG and PDF files.
  *
  * @packageDocumentation

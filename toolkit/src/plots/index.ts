@@ -30,3 +30,4 @@ export {
   type FigureFormat, type ExportOptions,
 } from './export';
 export { runFigures, writeRunFigures, type RunFigure, type RunFigures, type WrittenRunFigures, type WriteRunFiguresOptions } from './run-figures';
+export { ablationFigures, isAblationDir } from './ablation-figures';

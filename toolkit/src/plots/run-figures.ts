@@ -14,6 +14,7 @@
  *
  * @packageDocumentation
  */
+import { ablationFigures, isAblationDir } from './ablation-figures';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DataError, InvalidArgumentError, ShapeError } from '../core/errors';
@@ -257,7 +258,7 @@ export async function writeRunFigures(
       );
     }
   }
-  const { figures, notes } = runFigures(runDir);
+  const { figures, notes } = isAblationDir(runDir) ? ablationFigures(runDir) : runFigures(runDir);
   warnings.push(...notes);
   const files: string[] = [];
   const html = path.join(outDir, 'figures.html');
