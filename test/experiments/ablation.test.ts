@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { readResults, runAblation } from '../../toolkit/src/experiments/ablation';
 import { expandGrid } from '../../toolkit/src/experiments/grid';
+import { runConfig } from '../../toolkit/src/experiments/run';
 import { readJsonLines } from '../../toolkit/src/io/files';
 
 const root = path.resolve(__dirname, '../..');
@@ -60,6 +61,17 @@ describe('ablation runner', () => {
     expect(comparable(b)).toEqual(comparable(a));
     expect(comparable(c)).toEqual(comparable(a));
     for (const { id } of comparable(a)) expect(metricsOf(c, id)).toEqual(metricsOf(a, id));
+    // The same config run alone, outside any grid, gives the same metrics and topology as its grid cell.
+    const cell = expandGrid(grid(2))[3]!;
+    const aloneDir = tmp();
+    const alone = await runConfig(cell.config, { outDir: aloneDir });
+    const inGrid = comparable(a).find((r) => r.id === cell.id)!;
+    expect({ testAccuracy: alone.testAccuracy, testLoss: alone.testLoss, connectionsPerLayer: alone.connectionsPerLayer })
+      .toEqual({ testAccuracy: inGrid.testAccuracy, testLoss: inGrid.testLoss, connectionsPerLayer: inGrid.connectionsPerLayer });
+    const strip = (m: Record<string, unknown>[]) => m.map(({ seconds: _s, evolutionSeconds: _e, ...x }) => x);
+    expect(strip(readJsonLines(path.join(aloneDir, 'metrics.jsonl')))).toEqual(metricsOf(a, cell.id));
+    const topology = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')).layers.map((l: { colIdx?: string }) => l.colIdx);
+    expect(topology(aloneDir)).toEqual(topology(path.join(a, 'runs', cell.id)));
     // A second invocation finds everything finished and runs nothing.
     const again = await runAblation(grid(2), { outDir: c, workers: 2 });
     expect(again.ran).toBe(0);
