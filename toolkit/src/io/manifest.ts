@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { version } from '../version';
 
 /** The facts recorded for every run. */
@@ -41,13 +42,27 @@ export interface ManifestBackend {
   readonly fellBack?: string;
 }
 
-/** Installed version of an npm package, or "missing". */
+/**
+ * Installed version of an npm package, or "missing". Packages whose `exports` hide `package.json` are found
+ * from their entry point, walking up to the folder whose `package.json` names them.
+ */
 export function packageVersion(name: string): string {
+  const read = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: string; version?: string };
   try {
-    const file = require.resolve(`${name}/package.json`);
-    return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
+    return read(require.resolve(`${name}/package.json`)).version ?? 'unknown';
   } catch {
-    return 'missing';
+    try {
+      let dir = path.dirname(require.resolve(name));
+      for (;;) {
+        const file = path.join(dir, 'package.json');
+        if (fs.existsSync(file) && read(file).name === name) return read(file).version ?? 'unknown';
+        const up = path.dirname(dir);
+        if (up === dir) return 'missing';
+        dir = up;
+      }
+    } catch {
+      return 'missing';
+    }
   }
 }
 
@@ -76,7 +91,8 @@ export function createManifest(
     seed,
     toolkitVersion: version,
     dependencies: Object.fromEntries(
-      ['mnist', 'zod', 'commander', 'cli-progress', ...(backend.name === 'gpujs' ? ['gpu.js', 'gl'] : [])].map((d) => [d, packageVersion(d)]),
+      ['mnist', 'zod', 'commander', 'cli-progress', 'piscina', 'danfojs-node', 'plotly.js-dist', 'playwright-core', ...(backend.name === 'gpujs' ? ['gpu.js', 'gl'] : [])]
+        .map((d) => [d, packageVersion(d)]),
     ),
     node: process.version,
     machine: machineInfo(),
