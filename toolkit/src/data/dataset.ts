@@ -43,6 +43,22 @@ export interface DatasetNames {
 }
 
 /**
+ * The checks every in-memory data set shares: positive sizes, names of the right lengths, and every label
+ * an integer in [0, nClasses).
+ * @throws {@link DataError} (or InvalidArgumentError for the sizes) naming the data set and the bad value.
+ * @internal
+ */
+export function checkDatasetBasics(name: string, labels: Int32Array, nFeatures: number, nClasses: number, names: DatasetNames): void {
+  checkInt(nFeatures, `${name}: nFeatures`, 1);
+  checkInt(nClasses, `${name}: nClasses`, 1);
+  checkNames(name, names, nFeatures, nClasses);
+  for (let s = 0; s < labels.length; s++) {
+    const l = labels[s]!;
+    if (l < 0 || l >= nClasses) throw new DataError(`${name}: label of sample ${s} is ${l}, expected an integer in [0, ${nClasses})`);
+  }
+}
+
+/**
  * Checks that `names` fit a data set of `nClasses` classes and `nFeatures` features.
  * @throws {@link DataError} naming the data set and both lengths.
  * @internal
@@ -78,9 +94,7 @@ export class DenseDataset implements Dataset {
     readonly sampleShape?: readonly number[],
     names: DatasetNames = {},
   ) {
-    checkInt(nFeatures, `${name}: nFeatures`, 1);
-    checkInt(nClasses, `${name}: nClasses`, 1);
-    checkNames(name, names, nFeatures, nClasses);
+    checkDatasetBasics(name, labels, nFeatures, nClasses, names);
     if (names.classNames) this.classNames = names.classNames;
     if (names.featureNames) this.featureNames = names.featureNames;
     this.nSamples = labels.length;
@@ -94,10 +108,6 @@ export class DenseDataset implements Dataset {
       throw new DataError(
         `${name}: feature ${bad % nFeatures} of sample ${Math.floor(bad / nFeatures)} is ${features[bad]}; features must be finite`,
       );
-    }
-    for (let s = 0; s < labels.length; s++) {
-      const l = labels[s]!;
-      if (l < 0 || l >= nClasses) throw new DataError(`${name}: label of sample ${s} is ${l}, expected an integer in [0, ${nClasses})`);
     }
     if (sampleShape && sampleShape.reduce((a, b) => a * b, 1) !== nFeatures) {
       throw new DataError(`${name}: sampleShape [${sampleShape.join(', ')}] does not multiply to nFeatures = ${nFeatures}`);

@@ -5,9 +5,9 @@
  *
  * @packageDocumentation
  */
-import { checkInt, checkLength } from '../core/assert';
+import { checkLength } from '../core/assert';
 import { DataError, InvalidArgumentError } from '../core/errors';
-import { checkNames, namesOf, type Dataset, type DatasetNames } from './dataset';
+import { checkDatasetBasics, namesOf, type Dataset, type DatasetNames } from './dataset';
 
 /**
  * Samples stored as compressed sparse rows: sample `s` has the nonzeros
@@ -36,9 +36,7 @@ export class SparseDataset implements Dataset {
     readonly nClasses: number,
     names: DatasetNames = {},
   ) {
-    checkInt(nFeatures, `${name}: nFeatures`, 1);
-    checkInt(nClasses, `${name}: nClasses`, 1);
-    checkNames(name, names, nFeatures, nClasses);
+    checkDatasetBasics(name, labels, nFeatures, nClasses, names);
     if (names.classNames) this.classNames = names.classNames;
     if (names.featureNames) this.featureNames = names.featureNames;
     const n = labels.length;
@@ -48,8 +46,6 @@ export class SparseDataset implements Dataset {
     if (values.length !== nnz) throw new DataError(`${name}: values has ${values.length} entries but featureIdx has ${nnz}`);
     if (rowPtr[0] !== 0 || rowPtr[n] !== nnz) throw new DataError(`${name}: rowPtr must start at 0 and end at nnz = ${nnz}, got ${rowPtr[0]} .. ${rowPtr[n]}`);
     for (let s = 0; s < n; s++) {
-      const l = labels[s]!;
-      if (l < 0 || l >= nClasses) throw new DataError(`${name}: label of sample ${s} is ${l}, expected an integer in [0, ${nClasses})`);
       const a = rowPtr[s]!, b = rowPtr[s + 1]!;
       if (b < a) throw new DataError(`${name}: rowPtr decreases at sample ${s} (${a} then ${b})`);
       let prev = -1;
