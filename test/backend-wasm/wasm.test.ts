@@ -231,6 +231,54 @@ describe.skipIf(!available)(title, () => {
     });
   });
 
+  describe('small batches: scatter input gradient and one-walk backward', () => {
+    // Gather over the transposed index only, the default (scatter at batch <= 8, one walk of the rows), and
+    // two threads with every product split (the backward as two tasks, one per thread).
+    const gather: WasmBackend = available ? wasmBackend({ scatterMaxBatch: 0 }) : (null as unknown as WasmBackend);
+    afterAll(() => gather?.dispose());
+
+    function backward(be: Backend, w: CsrMatrix, x: Float32Array, dy: Float32Array, batch: number) {
+      const dw = new Float32Array(w.nnz).fill(NaN);
+      const db = new Float32Array(w.rows).fill(NaN);
+      const dx = new Float32Array(w.cols * batch).fill(NaN);
+      expect(be.spmmBackward!(w, dy, x, batch, dw, db, dx)).toBe(dx);
+      const dx2 = new Float32Array(w.cols * batch).fill(NaN);
+      be.spmmInputGrad(w, dy, batch, dx2);
+      return { dw, db, dx, dx2 };
+    }
+
+    for (const c of CASES) {
+      for (const batch of [1, 2, 3, 4, 7, 8]) {
+        it(`${c.name}, batch ${batch}: the same bits as the gather, on 1 and 2 threads, fused or op by op`, () => {
+          const rng = rngFor(23, 'wasm-scatter', c.name, batch);
+          const w = c.make(rng, false);
+          const x = randomF32(w.cols * batch, rng);
+          const dy = randomF32(w.rows * batch, rng);
+          const ref = backward(gather, w, x, dy, batch);
+          const refDw = new Float32Array(w.nnz), refDb = new Float32Array(w.rows);
+          gather.spmmWeightGrad(w, dy, x, batch, refDw);
+          gather.biasGrad(dy, w.rows, batch, refDb);
+          expect(sameBits(ref.dw, refDw)).toBe(true);
+          expect(sameBits(ref.db, refDb)).toBe(true);
+          expect(sameBits(ref.dx2, ref.dx)).toBe(true);
+          for (const be of [one, two]) {
+            const got = backward(be, w, x, dy, batch);
+            expect(sameBits(got.dw, ref.dw)).toBe(true);
+            expect(sameBits(got.db, ref.db)).toBe(true);
+            expect(sameBits(got.dx, ref.dx)).toBe(true);
+            expect(sameBits(got.dx2, ref.dx)).toBe(true);
+          }
+          const cpuDx = cpu.spmmInputGrad(w, dy, batch, new Float32Array(w.cols * batch));
+          expect(relErr(ref.dx, cpuDx)).toBeLessThanOrEqual(TOL);
+        });
+      }
+    }
+
+    it('rejects a bad scatterMaxBatch', () => {
+      expect(() => wasmBackend({ scatterMaxBatch: -1 })).toThrow(/scatterMaxBatch must be a non-negative integer, got -1/);
+    });
+  });
+
   describe('dense products', () => {
     const shapes: Array<[number, number, number]> = [
       [1, 1, 1],

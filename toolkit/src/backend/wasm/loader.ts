@@ -38,6 +38,14 @@ export interface KernelExports {
   dotRows(ptr: number, idx: number, dy: number, x: number, batch: number, dw: number, r0: number, r1: number): void;
   denseDotRows(nIn: number, dy: number, x: number, batch: number, dw: number, r0: number, r1: number): void;
   biasRows(dy: number, batch: number, db: number, r0: number, r1: number): void;
+  scatterRows(ptr: number, idx: number, val: number, dy: number, batch: number, dx: number, r0: number, r1: number): void;
+  backwardRows(
+    ptr: number, idx: number, val: number, dy: number, x: number, batch: number, dw: number, db: number, dx: number, r0: number, r1: number,
+  ): void;
+  backwardTasks(
+    ptr: number, idx: number, val: number, dy: number, x: number, batch: number, dw: number, db: number, dx: number,
+    rows: number, cols: number, t0: number, t1: number,
+  ): void;
   dropoutRange(x: number, y: number, mask: number, k0: number, k1: number, threshold: number, scaleBits: number, i0: number, i1: number): void;
   maskRange(x: number, mask: number, y: number, scaleBits: number, i0: number, i1: number): void;
   rectifyRange(op: number, x: number, y: number, alphaBits: number, i0: number, i1: number): void;

@@ -90,6 +90,19 @@
   v128.store(dst, a0);
 }
 
+// Two lanes (a batch tail of 2 or 3, and batch 2 itself: the scaling experiment's batch). The low half of a
+// vector register: the same f32 multiply and add per lane as the wider blocks, one walk of the row for both.
+// @ts-ignore: decorator
+@inline function gather2(p0: i32, p1: i32, idx: usize, val: usize, src: usize, stride: usize, dst: usize, init: f32): void {
+  let a0 = f32x4.splat(init);
+  for (let p = p0; p < p1; p++) {
+    const w = v128.load32_splat(val + (<usize>p << 2));
+    const s = src + <usize>load<i32>(idx + (<usize>p << 2)) * stride;
+    a0 = f32x4.add(a0, f32x4.mul(w, v128.load64_zero(s)));
+  }
+  v128.store64_lane(dst, a0, 0);
+}
+
 // @ts-ignore: decorator
 @inline function gather1(p0: i32, p1: i32, idx: usize, val: usize, src: usize, stride: usize, dst: usize, init: f32): void {
   let a: f32 = init;
@@ -117,6 +130,7 @@ export function gatherRows(
     if (b + 16 <= batch) { gather16(p0, p1, idx, val, src + (<usize>b << 2), stride, o + (<usize>b << 2), init); b += 16; }
     if (b + 8 <= batch) { gather8(p0, p1, idx, val, src + (<usize>b << 2), stride, o + (<usize>b << 2), init); b += 8; }
     if (b + 4 <= batch) { gather4(p0, p1, idx, val, src + (<usize>b << 2), stride, o + (<usize>b << 2), init); b += 4; }
+    if (b + 2 <= batch) { gather2(p0, p1, idx, val, src + (<usize>b << 2), stride, o + (<usize>b << 2), init); b += 2; }
     for (; b < batch; b++) gather1(p0, p1, idx, val, src + (<usize>b << 2), stride, o + (<usize>b << 2), init);
   }
 }
@@ -309,6 +323,92 @@ export function dotRows(ptr: usize, idx: usize, dy: usize, x: usize, batch: i32,
       );
     }
     for (; p < p1; p++) dot1(d, x + <usize>load<i32>(idx + (<usize>p << 2)) * stride, batch, dw + (<usize>p << 2));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Scatter-axpy over CSR rows, for the sparse input gradient at small batches: dx[idx[p],:] += val[p] * dy[r,:]
+// for rows r in increasing order. Each dx element receives its terms in increasing row order starting from
+// zero, which is exactly the sequence of f32 operations of the gather over the transposed index (init 0, then
+// the column's entries in increasing row order), so both give the same bits. The gather needs the values
+// permuted into column order first: one random read per connection, which at batch 2 costs more than the
+// products themselves; the scatter reads the values in place. It writes rows of dx chosen by the data, so it
+// runs on one thread over all rows (the caller zeroes dx first).
+// ---------------------------------------------------------------------------------------------------------
+
+// @ts-ignore: decorator
+@inline function scatterRow(p0: i32, p1: i32, idx: usize, val: usize, g: usize, batch: i32, dx: usize, stride: usize): void {
+  const nv = batch & ~3;
+  if (batch == 2) {
+    const gv = v128.load64_zero(g);
+    for (let p = p0; p < p1; p++) {
+      const d = dx + <usize>load<i32>(idx + (<usize>p << 2)) * stride;
+      const w = v128.load32_splat(val + (<usize>p << 2));
+      v128.store64_lane(d, f32x4.add(v128.load64_zero(d), f32x4.mul(w, gv)), 0);
+    }
+    return;
+  }
+  for (let p = p0; p < p1; p++) {
+    const d = dx + <usize>load<i32>(idx + (<usize>p << 2)) * stride;
+    const wf = load<f32>(val + (<usize>p << 2));
+    const w = f32x4.splat(wf);
+    let o: usize = 0;
+    for (; o < (<usize>nv << 2); o += 16) v128.store(d + o, f32x4.add(v128.load(d + o), f32x4.mul(w, v128.load(g + o))));
+    for (let b = nv; b < batch; b++) {
+      const q = <usize>b << 2;
+      store<f32>(d + q, load<f32>(d + q) + wf * load<f32>(g + q));
+    }
+  }
+}
+
+/**
+ * Sparse input gradient by scatter over CSR rows `r0 <= r < r1`: `dx[idx[p],:] += val[p] * dy[r,:]`. Only
+ * for a single thread over all rows in one call (rows must come in increasing order); `dx` zeroed by the caller.
+ */
+export function scatterRows(ptr: usize, idx: usize, val: usize, dy: usize, batch: i32, dx: usize, r0: i32, r1: i32): void {
+  const stride = <usize>batch << 2;
+  for (let r = r0; r < r1; r++) {
+    scatterRow(load<i32>(ptr + (<usize>r << 2)), load<i32>(ptr + (<usize>r << 2), 4), idx, val, dy + <usize>r * stride, batch, dx, stride);
+  }
+}
+
+/**
+ * The whole backward pass of a sparse layer in one walk of its rows `r0 <= r < r1` (small batches): the weight
+ * gradient at each connection (as {@link dotRows}), the bias gradient (as {@link biasRows}) and, when
+ * `dx` != 0, the input gradient by scatter (as {@link scatterRows}; `dx` zeroed by the caller, one thread,
+ * all rows). Reading the index and the values once for the three products is what makes it pay.
+ */
+export function backwardRows(
+  ptr: usize, idx: usize, val: usize, dy: usize, x: usize, batch: i32, dw: usize, db: usize, dx: usize, r0: i32, r1: i32,
+): void {
+  const stride = <usize>batch << 2;
+  for (let r = r0; r < r1; r++) {
+    dotRows(ptr, idx, dy, x, batch, dw, r, r + 1);
+    biasRows(dy, batch, db, r, r + 1);
+    if (dx != 0) {
+      scatterRow(load<i32>(ptr + (<usize>r << 2)), load<i32>(ptr + (<usize>r << 2), 4), idx, val, dy + <usize>r * stride, batch, dx, stride);
+    }
+  }
+}
+
+/**
+ * The backward pass of a sparse layer split into two tasks for two threads (small batches): task 0 is the
+ * weight and bias gradients of all `rows`, task 1 the input gradient by scatter (zeroing `dx`, `cols` x
+ * `batch`, first). `[t0, t1)` is the range of tasks to run. Each output has one writer and the same operation
+ * sequence as in {@link backwardRows}, so the bits are the same as on one thread.
+ */
+export function backwardTasks(
+  ptr: usize, idx: usize, val: usize, dy: usize, x: usize, batch: i32, dw: usize, db: usize, dx: usize, rows: i32, cols: i32,
+  t0: i32, t1: i32,
+): void {
+  for (let t = t0; t < t1; t++) {
+    if (t == 0) {
+      dotRows(ptr, idx, dy, x, batch, dw, 0, rows);
+      biasRows(dy, batch, db, 0, rows);
+    } else {
+      memory.fill(dx, 0, <usize>cols * (<usize>batch << 2));
+      scatterRows(ptr, idx, val, dy, batch, dx, 0, rows);
+    }
   }
 }
 
