@@ -6,6 +6,9 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 600_000,
     pool: 'forks',
+    // vitest already runs one test file per core: backends asked for by name use one thread each (tests of
+    // several threads ask for them explicitly).
+    env: { SYNAPSES_THREADS: '1' },
     // A private Xvfb display for the gpujs:headlessgl suites (test/setup/virtual-display.ts).
     globalSetup: ['test/setup/virtual-display.ts'],
   },

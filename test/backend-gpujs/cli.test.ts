@@ -50,7 +50,7 @@ describe('synapses-ts train --backend', () => {
     expect(JSON.parse(r.stdout.trim().split('\n').pop()!).backend).toBe(`gpujs:${mode}`);
     const m = manifestOf(out);
     expect(m.status).toBe('finished');
-    expect(m.backend).toEqual({ name: 'gpujs', mode, requested: `gpujs:${mode}`, resolved: `gpujs:${mode}` });
+    expect(m.backend).toEqual({ name: 'gpujs', mode, threads: 1, requested: `gpujs:${mode}`, resolved: `gpujs:${mode}` });
     expect(m.dependencies['gpu.js']).toBe('2.24.1');
   }, 120_000);
 

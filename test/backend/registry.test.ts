@@ -1,7 +1,9 @@
+import * as os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { cpuBackend } from '../../toolkit/src/backend/cpu/index';
-import { backendNames, getBackend, registerBackend } from '../../toolkit/src/backend/registry';
-import { UnknownNameError } from '../../toolkit/src/core/errors';
+import { backendNames, checkThreads, defaultThreads, getBackend, registerBackend, resolveBackend } from '../../toolkit/src/backend/registry';
+import { isWasmAvailable } from '../../toolkit/src/backend/wasm/index';
+import { ConfigError, UnknownNameError } from '../../toolkit/src/core/errors';
 import { syntheticClassification } from '../../toolkit/src/data/synthetic';
 import { mlp } from '../../toolkit/src/train/model';
 import { describeBackends, toleranceOf } from './describe-backends';
@@ -24,6 +26,49 @@ describe('backend registry', () => {
     registerBackend('test-double', () => ({ ...cpuBackend(), name: 'test-double', mode: 'cpu-copy' }));
     expect(backendNames()).toContain('test-double');
     expect(getBackend('test-double').mode).toBe('cpu-copy');
+  });
+
+  describe('threads', () => {
+    const withEnv = <T>(value: string | undefined, f: () => T): T => {
+      const old = process.env['SYNAPSES_THREADS'];
+      if (value === undefined) delete process.env['SYNAPSES_THREADS'];
+      else process.env['SYNAPSES_THREADS'] = value;
+      try {
+        return f();
+      } finally {
+        if (old === undefined) delete process.env['SYNAPSES_THREADS'];
+        else process.env['SYNAPSES_THREADS'] = old;
+      }
+    };
+
+    it('default to SYNAPSES_THREADS when set, else every core (at most 8)', () => {
+      expect(withEnv('3', defaultThreads)).toBe(3);
+      const cores = Math.min(8, os.availableParallelism());
+      expect(withEnv(undefined, defaultThreads)).toBe(cores);
+      expect(withEnv('', defaultThreads)).toBe(cores);
+    });
+
+    it('a bad SYNAPSES_THREADS or thread count is an error naming it', () => {
+      for (const bad of ['0', '-1', '2.5', 'two', '65']) {
+        expect(() => withEnv(bad, defaultThreads)).toThrow(ConfigError);
+        expect(() => withEnv(bad, defaultThreads)).toThrow(`SYNAPSES_THREADS must be an integer from 1 to 64, got "${bad}"`);
+      }
+      expect(() => checkThreads(0)).toThrow(/threads must be an integer from 1 to 64, got 0/);
+      expect(() => resolveBackend('wasm', { threads: 1.5 })).toThrow(/threads must be an integer from 1 to 64, got 1.5/);
+    });
+
+    it('single-threaded backends ignore the option', () => {
+      expect(getBackend('cpu', { threads: 2 }).threads).toBeUndefined();
+    });
+
+    it.skipIf(!isWasmAvailable())('the wasm backend runs the threads asked for, one shared backend per count', () => {
+      const two = getBackend('wasm', { threads: 2 });
+      expect(two.threads).toBe(2);
+      expect(getBackend('wasm', { threads: 2 })).toBe(two);
+      expect(getBackend('wasm', { threads: 1 }).threads).toBe(1);
+      expect(withEnv('2', () => getBackend('wasm'))).toBe(two);
+      expect(resolveBackend('auto', { threads: 2 }).backend).toBe(two);
+    });
   });
 
   it('every backend has a tolerance no looser than 1e-4 unless it says why', () => {

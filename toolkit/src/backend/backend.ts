@@ -55,6 +55,8 @@ export interface Backend {
   readonly name: string;
   /** The mode that really runs, e.g. `"reference"`; recorded in run manifests. */
   readonly mode: string;
+  /** Threads that run its kernels, when it can use several (absent: one); recorded in run manifests. */
+  readonly threads?: number;
 
   /** Sparse forward: `y[j,:] = bias[j] + sum_k w_k * x[col_k,:]`. `x`: cols x batch, `y`: rows x batch. */
   spmmForward(w: CsrMatrix, x: Float32Array, batch: number, bias: Float32Array | null, y: Float32Array): Float32Array;

@@ -76,6 +76,7 @@ export interface ScalePoint {
   readonly evolutionSeconds: number;
   readonly peakMemoryGiB: number;
   readonly backend: string;
+  readonly threads: number;
 }
 
 /**
@@ -102,19 +103,19 @@ export async function scalePoint(n: number, backend: Backend): Promise<ScalePoin
   return {
     n, hiddenNeurons: 3 * n, connections: model.connectionCount(),
     buildSeconds: (t1 - t0) / 1000, epochSeconds: (t2 - t1) / 1000, evolutionSeconds: (t3 - t2) / 1000,
-    peakMemoryGiB: process.resourceUsage().maxRSS / 2 ** 20, backend: `${backend.name}:${backend.mode}`,
+    peakMemoryGiB: process.resourceUsage().maxRSS / 2 ** 20, backend: `${backend.name}:${backend.mode}`, threads: backend.threads ?? 1,
   };
 }
 
 /** Runs each scaling point in a child process (`synapses-ts bench --scale-point N`) and prints the table. */
-export async function scaleTable(ns: readonly number[], backendName: string, log: (s: string) => void): Promise<(ScalePoint | { n: number; error: string })[]> {
+export async function scaleTable(ns: readonly number[], backendName: string, threads: number, log: (s: string) => void): Promise<(ScalePoint | { n: number; error: string })[]> {
   const run = promisify(execFile);
   const out: (ScalePoint | { n: number; error: string })[] = [];
-  log(`\nscaling (3312-N-N-N-5, eps 20, 135 samples, batch 2; reference SET code at N = 300,000: build 281 s, epoch 130 s, evolution 655 s, 2.8 GB):`);
+  log(`\nscaling (3312-N-N-N-5, eps 20, 135 samples, batch 2, ${threads} thread${threads > 1 ? 's' : ''}; reference SET code at N = 300,000: build 281 s, epoch 130 s, evolution 655 s, 2.8 GB):`);
   log('N'.padStart(9) + 'hidden'.padStart(10) + 'connections'.padStart(14) + 'build s'.padStart(10) + 'epoch s'.padStart(10) + 'evolve s'.padStart(10) + 'epoch+evolve'.padStart(14) + 'peak GiB'.padStart(10));
   for (const n of ns) {
     try {
-      const r = await run(process.execPath, ['--max-old-space-size=16384', process.argv[1]!, 'bench', '--scale-point', String(n), '--backend', backendName], { maxBuffer: 1 << 24 });
+      const r = await run(process.execPath, ['--max-old-space-size=16384', process.argv[1]!, 'bench', '--scale-point', String(n), '--backend', backendName, '--threads', String(threads)], { maxBuffer: 1 << 24 });
       const p = JSON.parse(r.stdout.trim().split('\n').pop()!) as ScalePoint;
       out.push(p);
       log(String(n).padStart(9) + String(p.hiddenNeurons).padStart(10) + String(p.connections).padStart(14) + p.buildSeconds.toFixed(2).padStart(10) +

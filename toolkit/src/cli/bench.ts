@@ -8,7 +8,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Backend } from '../backend/backend';
-import { backendNames, resolveBackend } from '../backend/registry';
+import { backendNames, defaultThreads, resolveBackend } from '../backend/registry';
 import { BackendUnavailableError, ConfigError } from '../core/errors';
 import { rngFor } from '../core/rng';
 import type { DenseDataset } from '../data/dataset';
@@ -22,7 +22,6 @@ import { writeJsonAtomic } from '../io/files';
 import { mlp } from '../train/model';
 import { BENCH_OPS, opMilliseconds, timeMs } from './bench-ops';
 import { denseBaseline } from './bench-dense';
-import { wasmBackend } from '../backend/wasm/index';
 import { costTable, scalePoint, scaleTable } from './bench-scale';
 import { startVirtualDisplay } from './display';
 
@@ -40,8 +39,8 @@ export interface BenchCommandOptions {
   scaleNs: string;
   /** Samples timed per cell of the cost table. */
   costSamples: string;
-  /** Thread counts of the wasm backend to time (1 is always timed). */
-  threads: string;
+  /** Thread counts of the wasm backend to time (default 1 and {@link defaultThreads}); cost and scale use the largest. */
+  threads?: string;
   /** Internal: run one scaling point and print it as JSON (used in a child process). */
   scalePoint?: string;
 }
@@ -88,7 +87,8 @@ interface BenchSetup {
 }
 
 /** Measures one backend at every batch size: epochs, one evolution step, ms per op. */
-async function benchBackend(backend: Backend, b: BenchSetup, rows: Record<string, unknown>[], opRows: OpRow[], threads = 1): Promise<void> {
+async function benchBackend(backend: Backend, b: BenchSetup, rows: Record<string, unknown>[], opRows: OpRow[]): Promise<void> {
+  const threads = backend.threads ?? 1;
   const label = `${backend.name}:${backend.mode}${threads > 1 ? ` x${threads}` : ''}`;
   const { epochs, train, config, log } = b;
   const cpu = os.cpus();
@@ -168,7 +168,8 @@ function printOpTable(opRows: readonly OpRow[], samples: number, log: (s: string
 export async function benchCommand(o: BenchCommandOptions): Promise<void> {
   if (o.scalePoint !== undefined) {
     // Child process of the scaling table: one point, printed as one JSON line.
-    process.stdout.write(JSON.stringify(await scalePoint(Number(o.scalePoint), resolveBackend(o.backend).backend)) + '\n');
+    const t = o.threads === undefined ? {} : { threads: Number(o.threads) };
+    process.stdout.write(JSON.stringify(await scalePoint(Number(o.scalePoint), resolveBackend(o.backend, t).backend)) + '\n');
     return;
   }
   const sections = o.sections.split(',').map((x) => x.trim());
@@ -177,8 +178,9 @@ export async function benchCommand(o: BenchCommandOptions): Promise<void> {
   }
   const scaleNs = o.scaleNs.split(',').map(Number);
   if (scaleNs.some((n) => !Number.isInteger(n) || n < 1)) throw new ConfigError(`--scale-ns must be positive integers, got ${o.scaleNs}`);
-  const threadCounts = o.threads.split(',').map(Number);
-  if (threadCounts.some((n) => !Number.isInteger(n) || n < 1)) throw new ConfigError(`--threads must be positive integers, got ${o.threads}`);
+  const threadCounts = o.threads === undefined ? [...new Set([1, defaultThreads()])] : o.threads.split(',').map(Number);
+  if (threadCounts.some((n) => !Number.isInteger(n) || n < 1 || n > 64)) throw new ConfigError(`--threads must be integers from 1 to 64, got ${o.threads}`);
+  const mainThreads = Math.max(...threadCounts);
   const costSamples = Number(o.costSamples);
   if (!Number.isInteger(costSamples) || costSamples < 1) throw new ConfigError(`--cost-samples must be a positive integer, got ${o.costSamples}`);
   const epochs = Number(o.epochs);
@@ -210,25 +212,22 @@ export async function benchCommand(o: BenchCommandOptions): Promise<void> {
   if (display && display.display !== null) log(`started a virtual display ${display.display} (Xvfb) for gpujs:headlessgl`);
   try {
     if (sections.includes('epoch')) for (const name of names) {
-      let backend: Backend;
-      try {
-        const chosen = resolveBackend(name);
-        backend = chosen.backend;
-        if (chosen.fellBack) log(`${name}: ${chosen.fellBack}`);
-      } catch (e) {
-        if (!(e instanceof BackendUnavailableError)) throw e;
-        log(`${name}: unavailable: ${e.message}`);
-        rows.push({ backend: name, unavailable: e.message });
-        continue;
-      }
-      log(`--- ${backend.name}:${backend.mode}`);
-      await benchBackend(backend, { epochs, batches, train, config, log }, rows, opRows);
-      // The wasm backend can also split each op between worker threads (bit-identical results): time that too.
-      for (const t of threadCounts.filter((n) => n > 1 && backend.name === 'wasm')) {
-        log(`--- ${backend.name}:${backend.mode} with ${t} threads`);
-        const threaded = wasmBackend({ threads: t });
-        await benchBackend(threaded, { epochs, batches, train, config, log }, rows, opRows, t);
-        threaded.dispose?.();
+      // A backend that can use several threads (wasm; bit-identical results) is timed at each count.
+      for (const [i, threads] of threadCounts.entries()) {
+        let backend: Backend;
+        try {
+          const chosen = resolveBackend(name, { threads });
+          backend = chosen.backend;
+          if (chosen.fellBack && i === 0) log(`${name}: ${chosen.fellBack}`);
+        } catch (e) {
+          if (!(e instanceof BackendUnavailableError)) throw e;
+          log(`${name}: unavailable: ${e.message}`);
+          rows.push({ backend: name, unavailable: e.message });
+          break;
+        }
+        if (i > 0 && backend.threads === undefined) break; // single-threaded: timed once
+        log(`--- ${backend.name}:${backend.mode}${(backend.threads ?? 1) > 1 ? ` with ${backend.threads} threads` : ''}`);
+        await benchBackend(backend, { epochs, batches, train, config, log }, rows, opRows);
       }
     }
   } finally {
@@ -258,8 +257,8 @@ export async function benchCommand(o: BenchCommandOptions): Promise<void> {
     result.dense = dense;
   }
   const benchBackendName = o.backend === 'all' ? 'auto' : o.backend;
-  if (sections.includes('cost')) result.cost = await costTable(resolveBackend(benchBackendName).backend, [5, 10, 20, 50], [1000, 4000, 16000], costSamples, batches[0]!, log);
-  if (sections.includes('scale')) result.scale = await scaleTable(scaleNs, benchBackendName, log);
+  if (sections.includes('cost')) result.cost = await costTable(resolveBackend(benchBackendName, { threads: mainThreads }).backend, [5, 10, 20, 50], [1000, 4000, 16000], costSamples, batches[0]!, log);
+  if (sections.includes('scale')) result.scale = await scaleTable(scaleNs, benchBackendName, mainThreads, log);
   writeJsonAtomic(path.resolve(o.out), result);
   log(`\nresults written to ${o.out}`);
 }

@@ -21,6 +21,8 @@ export interface TrainCommandOptions {
   seed?: string;
   /** `--backend`: sets `config.backend`. */
   backend?: string;
+  /** `--threads`: threads of the wasm backend (not part of the config; results do not depend on it). */
+  threads?: string;
   out?: string;
   json?: boolean;
   progress?: boolean;
@@ -64,12 +66,18 @@ export function configFromOptions(o: TrainCommandOptions): Record<string, unknow
 /** Runs the `train` command. */
 export async function trainCommand(o: TrainCommandOptions): Promise<void> {
   const config = configFromOptions(o);
+  const threads = o.threads === undefined ? undefined : Number(o.threads);
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 64)) {
+    throw new ConfigError(`--threads must be an integer from 1 to 64, got "${o.threads}"`);
+  }
   const out = o.out ?? `runs/${String(config.name ?? 'run')}`;
   const result = await runConfig(config, {
     outDir: out,
+    ...(threads === undefined ? {} : { threads }),
     callbacks: o.progress === false ? {} : progressCallbacks(),
     onModel: (model, c, chosen) => {
-      process.stderr.write(`synapses-ts train: ${c.name} (seed ${c.seed}, backend ${model.backend.name}:${model.backend.mode})\n`);
+      const t = model.backend.threads ?? 1;
+      process.stderr.write(`synapses-ts train: ${c.name} (seed ${c.seed}, backend ${model.backend.name}:${model.backend.mode}${t > 1 ? `, ${t} threads` : ''})\n`);
       if (chosen.fellBack) process.stderr.write(`synapses-ts train: ${chosen.fellBack}\n`);
       process.stderr.write(model.summary() + '\n');
     },

@@ -77,21 +77,40 @@ export function signedMagnitude(): Prune {
     name: 'signed-magnitude',
     config: {},
     select(w: CsrMatrix, zeta: number): Int32Array {
+      // One pass to split the keys by sign, a quickselect per sign for its threshold, one pass in entry
+      // order to pick: the result is sorted by construction, with no index arrays and no sort (this runs
+      // over tens of millions of connections at the scales the toolkit targets).
       const v = w.values;
       let nNeg = 0;
       for (let k = 0; k < v.length; k++) if (v[k]! < 0) nNeg++;
-      const pos = new Int32Array(v.length - nNeg);
-      const neg = new Int32Array(nNeg);
+      const posKeys = new Float64Array(v.length - nNeg);
+      const negKeys = new Float64Array(nNeg);
       for (let k = 0, p = 0, q = 0; k < v.length; k++) {
-        if (v[k]! < 0) neg[q++] = k;
-        else pos[p++] = k;
+        const x = v[k]!;
+        if (x < 0) negKeys[q++] = -x;
+        else posKeys[p++] = x;
       }
-      const a = smallestByKey(pos, (k) => v[k]!, Math.floor(zeta * pos.length));
-      const b = smallestByKey(neg, (k) => -v[k]!, Math.floor(zeta * neg.length));
-      const out = new Int32Array(a.length + b.length);
-      out.set(a);
-      out.set(b, a.length);
-      return out.sort();
+      const nPos = Math.floor(zeta * posKeys.length), nNegOut = Math.floor(zeta * negKeys.length);
+      const tPos = nPos > 0 ? selectKth(posKeys, nPos - 1) : -Infinity;
+      const tNeg = nNegOut > 0 ? selectKth(negKeys, nNegOut - 1) : -Infinity;
+      // Keys equal to a threshold are taken in entry order until the count is reached (ties: lower index).
+      let tiesPos = nPos, tiesNeg = nNegOut;
+      for (let k = 0; k < v.length; k++) {
+        const x = v[k]!;
+        if (x < 0) {
+          if (-x < tNeg) tiesNeg--;
+        } else if (x < tPos) tiesPos--;
+      }
+      const out = new Int32Array(nPos + nNegOut);
+      let at = 0;
+      for (let k = 0; k < v.length; k++) {
+        const x = v[k]!;
+        if (x < 0) {
+          const key = -x;
+          if (key < tNeg || (key === tNeg && tiesNeg-- > 0)) out[at++] = k;
+        } else if (x < tPos || (x === tPos && tiesPos-- > 0)) out[at++] = k;
+      }
+      return out;
     },
   };
 }

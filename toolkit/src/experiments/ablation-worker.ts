@@ -11,9 +11,11 @@ import { runConfig, type RunResult } from './run';
 export interface CellTask {
   readonly cell: Cell;
   readonly runDir: string;
+  /** Threads of the cell's backend (the cores shared among the pool's workers); default as in {@link runConfig}. */
+  readonly threads?: number;
 }
 
 /** Runs one cell (the piscina task function). */
 export default async function runCell(task: CellTask): Promise<RunResult> {
-  return runConfig(task.cell.config, { outDir: task.runDir, resume: true });
+  return runConfig(task.cell.config, { outDir: task.runDir, resume: true, ...(task.threads ? { threads: task.threads } : {}) });
 }

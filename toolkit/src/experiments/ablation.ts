@@ -13,6 +13,7 @@
  *
  * @packageDocumentation
  */
+import { defaultThreads } from '../backend/registry';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -96,7 +97,10 @@ export async function runAblation(grid: unknown, options: AblationOptions): Prom
     finished.set(cell.id, row);
     options.onCellEnd?.(row, ++done, cells.length);
   };
-  const task = (cell: Cell): CellTask => ({ cell, runDir: path.join(out, 'runs', cell.id) });
+  // Workers share the cores: each cell's backend gets its share of threads (results do not depend on it).
+  const poolSize = Math.min(workers, todo.length);
+  const threads = workers === 0 ? undefined : Math.max(1, Math.floor(defaultThreads() / Math.max(1, poolSize)));
+  const task = (cell: Cell): CellTask => ({ cell, runDir: path.join(out, 'runs', cell.id), ...(threads ? { threads } : {}) });
   if (workers === 0 || todo.length === 0) {
     for (const cell of todo) {
       options.onCellStart?.(cell);
@@ -104,7 +108,7 @@ export async function runAblation(grid: unknown, options: AblationOptions): Prom
     }
   } else {
     const { Piscina } = await import('piscina');
-    const pool = new Piscina({ filename: workerFile(), maxThreads: Math.min(workers, todo.length), minThreads: 1, idleTimeout: 1000 });
+    const pool = new Piscina({ filename: workerFile(), maxThreads: poolSize, minThreads: 1, idleTimeout: 1000 });
     try {
       await Promise.all(
         todo.map(async (cell) => {

@@ -13,7 +13,7 @@
  * @packageDocumentation
  */
 import * as path from 'node:path';
-import { resolveBackend, type ResolvedBackend } from '../backend/registry';
+import { resolveBackend, type defaultThreads, type ResolvedBackend } from '../backend/registry';
 import { policyToJson } from '../evolution/registry';
 import { appendJsonLine, readJsonLines, writeFileAtomic, writeJsonAtomic } from '../io/files';
 import { createManifest } from '../io/manifest';
@@ -57,6 +57,12 @@ export interface RunOptions {
   readonly resume?: boolean;
   /** Extra callbacks (progress displays). */
   readonly callbacks?: Callbacks;
+  /**
+   * Threads of a backend that can use several (the wasm backend); default {@link defaultThreads} (every
+   * core, or `SYNAPSES_THREADS`). Not part of the config: results are bit-identical for any thread count,
+   * so a run may resume with another.
+   */
+  readonly threads?: number;
   /** Called once the model is built, before training (e.g. to print its summary). */
   readonly onModel?: (model: Model, config: RunConfig, backend: ResolvedBackend) => void;
 }
@@ -65,7 +71,8 @@ export interface RunOptions {
 function resumeFrom(out: string, config: RunConfig): Model | null {
   const file = path.join(out, 'checkpoint.json');
   if (!fs.existsSync(file)) return null;
-  const { model, extra } = loadCheckpoint(file, config.backend);
+  // Loaded onto the reference, then moved to the run's backend by the caller.
+  const { model, extra } = loadCheckpoint(file, 'cpu');
   const saved = (extra as { config?: unknown } | null)?.config;
   if (JSON.stringify(saved) !== JSON.stringify(config)) return null;
   return model;
@@ -82,7 +89,7 @@ export async function runConfig(input: unknown, options: RunOptions = {}): Promi
   const sizes = [train.nFeatures, ...config.model.hidden, Math.max(train.nClasses, test.nClasses)];
   const out = options.outDir;
   // Resolved once, so that the manifest records the backend and gpu.js mode that really run (and any fallback).
-  const chosen = resolveBackend(config.backend);
+  const chosen = resolveBackend(config.backend, options.threads === undefined ? {} : { threads: options.threads });
   const resumed = out && options.resume ? resumeFrom(out, config) : null;
   resumed?.network.setBackend(chosen.backend);
   const model = resumed ?? mlp(sizes, {
@@ -99,7 +106,7 @@ export async function runConfig(input: unknown, options: RunOptions = {}): Promi
 
   const manifest = createManifest(config.name, { ...config, policy: policyToJson(model.policy) }, config.seed,
     {
-      name: model.backend.name, mode: model.backend.mode, requested: chosen.requested, resolved: chosen.resolved,
+      name: model.backend.name, mode: model.backend.mode, threads: model.backend.threads ?? 1, requested: chosen.requested, resolved: chosen.resolved,
       ...(chosen.fellBack ? { fellBack: chosen.fellBack } : {}),
     },
     { sizes, connectionsPerLayer: model.connectionsPerLayer(), connections: model.connectionCount(), trainSamples: train.nSamples, testSamples: test.nSamples });

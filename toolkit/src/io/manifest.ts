@@ -37,6 +37,8 @@ export interface Manifest {
 export interface ManifestBackend {
   readonly name: string;
   readonly mode: string;
+  /** Threads that ran the kernels (1 for single-threaded backends). */
+  readonly threads?: number;
   readonly requested?: string;
   readonly resolved?: string;
   readonly fellBack?: string;
