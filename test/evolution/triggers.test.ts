@@ -138,3 +138,24 @@ describe('grow initialisers', () => {
     expect(() => normalInit(-1)).toThrow(ConfigError);
   });
 });
+
+describe('trigger events', () => {
+  // The trainer skips a trigger at events it does not list, so the list must be truthful: a trigger never
+  // fires at an event outside it (checked at every epoch and step of a small run, with certain firing odds).
+  const triggers: Trigger[] = [everyEpochs(1, false), everyEpochs(3), everySteps(1, 0, 1), everySteps(5), probabilistic(1), probabilistic(), never()];
+  for (const t of triggers) {
+    it(`${t.name} ${JSON.stringify(t.config)} fires only at the events it lists (${JSON.stringify(t.events)})`, () => {
+      expect(t.events).toBeDefined();
+      let fired = 0;
+      for (const event of ['epoch-end', 'step'] as const) {
+        for (let i = 0; i < 40; i++) {
+          const ctx: EvolutionContext = { event, epoch: i % 8, epochs: 8, step: i, totalSteps: 40, sparseLayers: 2 };
+          const f = t.fires(ctx, 0, rngFor(1, 'events', event, i));
+          if (!t.events!.includes(event)) expect(f).toBe(false);
+          if (f) fired++;
+        }
+      }
+      if (t.name !== 'never') expect(fired).toBeGreaterThan(0);
+    });
+  }
+});

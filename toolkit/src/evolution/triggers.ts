@@ -20,6 +20,7 @@ export function everyEpochs(k = 1, skipLast = true): Trigger {
   return {
     name: 'every-epochs',
     config: { k, skipLast },
+    events: ['epoch-end'],
     fires: (ctx: EvolutionContext) =>
       ctx.event === 'epoch-end' && (ctx.epoch + 1) % k === 0 && !(skipLast && ctx.epoch === ctx.epochs - 1),
   };
@@ -37,6 +38,7 @@ export function everySteps(k = 100, start = 0, end = 0.75): Trigger {
   return {
     name: 'every-steps',
     config: { k, start, end },
+    events: ['step'],
     fires: (ctx) => {
       if (ctx.event !== 'step') return false;
       const last = end <= 1 ? end * ctx.totalSteps : end;
@@ -57,6 +59,7 @@ export function probabilistic(p: number | 'synapses' = 'synapses'): Trigger {
   return {
     name: 'probabilistic',
     config: { p },
+    events: ['step'],
     fires: (ctx, _layer, rng) =>
       ctx.event === 'step' && rng.float() < (p === 'synapses' ? synapsesDefaultProbability(ctx.sparseLayers ?? 1) : p),
   };
@@ -69,5 +72,5 @@ export function synapsesDefaultProbability(sparseLayers: number): number {
 
 /** Never evolves: a static sparse network (the FixProb baseline). */
 export function never(): Trigger {
-  return { name: 'never', config: {}, fires: () => false };
+  return { name: 'never', config: {}, events: [], fires: () => false };
 }

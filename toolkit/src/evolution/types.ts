@@ -37,6 +37,11 @@ export interface Part {
 export interface Trigger extends Part {
   /** @param rng - a stream private to (event, step, layer), for randomised triggers. */
   fires(ctx: EvolutionContext, layer: number, rng: Rng): boolean;
+  /**
+   * The events at which {@link Trigger.fires} can return true (absent: any). The trainer does not ask the
+   * trigger at other events, which spares a per-layer stream per training step for epoch-wise policies.
+   */
+  readonly events?: readonly EvolutionEvent[];
 }
 
 /** How large a share of a layer's connections is replaced at an event, in [0, 1). */

@@ -4,11 +4,11 @@
  *
  * @packageDocumentation
  */
-import type { Backend, SReluParams, UnaryOp } from '../backend/backend';
+import type { SReluParams, UnaryOp } from '../backend/backend';
 import { check } from '../core/assert';
 import { UnknownNameError } from '../core/errors';
 import type { Rng } from '../core/rng';
-import { Buffer, type ForwardContext, type Layer, type LayerSummary, type Param } from './layer';
+import { Buffer, ElementwiseLayer, type ForwardContext, type Layer, type LayerSummary, type Param } from './layer';
 
 /** Names of the activations accepted by {@link activationLayer} and the `mlp` builder. */
 export const ACTIVATIONS = ['relu', 'leaky-relu', 'all-relu', 'srelu', 'tanh', 'sigmoid', 'softmax', 'identity'] as const;
@@ -25,9 +25,8 @@ export interface ActivationSpec {
 }
 
 /** A parameter-free element-wise activation (ReLU, leaky ReLU / All-ReLU, tanh, sigmoid, identity). */
-export class UnaryActivation implements Layer {
+export class UnaryActivation extends ElementwiseLayer implements Layer {
   readonly kind: string;
-  private backend!: Backend;
   private input = new Float32Array(0);
   private output = new Float32Array(0);
   private readonly out = new Buffer();
@@ -38,21 +37,13 @@ export class UnaryActivation implements Layer {
    * @param alpha - the slope for x < 0 of `leaky-relu` (may be negative: All-ReLU).
    */
   constructor(
-    readonly n: number,
+    n: number,
     readonly op: UnaryOp,
     readonly alpha = 0,
     kind?: string,
   ) {
+    super(n);
     this.kind = kind ?? op;
-  }
-  get nIn(): number {
-    return this.n;
-  }
-  get nOut(): number {
-    return this.n;
-  }
-  setBackend(backend: Backend): void {
-    this.backend = backend;
   }
   forward(x: Float32Array, batch: number, _ctx: ForwardContext): Float32Array {
     this.input = x;
@@ -74,21 +65,21 @@ export class UnaryActivation implements Layer {
  * SReLU with four trainable parameters per neuron. Initialisation follows keras-contrib's SReLU, which
  * the SET reference code used: `tl = 0`, `al ~ U(0, 1)`, `tr ~ U(0, 5)`, `ar = 1`.
  */
-export class SRelu implements Layer {
+export class SRelu extends ElementwiseLayer implements Layer {
   readonly kind = 'srelu';
   readonly p: SReluParams;
   private readonly g: SReluParams;
   private readonly paramList: Param[];
-  private backend!: Backend;
   private input = new Float32Array(0);
   private readonly out = new Buffer();
   private readonly dIn = new Buffer();
 
   constructor(
-    readonly n: number,
+    n: number,
     rng: Rng,
     name: string,
   ) {
+    super(n);
     const tl = new Float32Array(n);
     const al = new Float32Array(n);
     const tr = new Float32Array(n);
@@ -105,15 +96,6 @@ export class SRelu implements Layer {
       grad: this.g[k],
       decay: false,
     }));
-  }
-  get nIn(): number {
-    return this.n;
-  }
-  get nOut(): number {
-    return this.n;
-  }
-  setBackend(backend: Backend): void {
-    this.backend = backend;
   }
   forward(x: Float32Array, batch: number, _ctx: ForwardContext): Float32Array {
     this.input = x;
@@ -132,22 +114,11 @@ export class SRelu implements Layer {
 }
 
 /** Softmax over the features of each sample (for MSE on probabilities; cross-entropy applies its own). */
-export class Softmax implements Layer {
+export class Softmax extends ElementwiseLayer implements Layer {
   readonly kind = 'softmax';
-  private backend!: Backend;
   private output = new Float32Array(0);
   private readonly out = new Buffer();
   private readonly dIn = new Buffer();
-  constructor(readonly n: number) {}
-  get nIn(): number {
-    return this.n;
-  }
-  get nOut(): number {
-    return this.n;
-  }
-  setBackend(backend: Backend): void {
-    this.backend = backend;
-  }
   forward(x: Float32Array, batch: number, _ctx: ForwardContext): Float32Array {
     this.output = this.backend.softmaxForward(x, this.n, batch, this.out.view(this.n * batch, this.backend));
     return this.output;

@@ -9,16 +9,14 @@
  *
  * @packageDocumentation
  */
-import type { Backend } from '../backend/backend';
 import { dropout as dropoutReference, dropoutScale } from '../backend/cpu/dropout';
 import { check } from '../core/assert';
 import { streamKey } from '../core/counter-rng';
-import { Buffer, ByteBuffer, type ForwardContext, type Layer, type LayerSummary, type Param } from './layer';
+import { Buffer, ByteBuffer, ElementwiseLayer, type ForwardContext, type Layer, type LayerSummary, type Param } from './layer';
 
 /** A dropout layer. Its mask for a batch is the counter-based stream `streamKey(seed, 'dropout', step, index)`. */
-export class Dropout implements Layer {
+export class Dropout extends ElementwiseLayer implements Layer {
   readonly kind = 'dropout';
-  private backend!: Backend;
   private mask = new Uint8Array(0);
   private active = false;
   private readonly masks = new ByteBuffer();
@@ -30,20 +28,12 @@ export class Dropout implements Layer {
    * @param index - a number that names this layer's random stream (its position in the network).
    */
   constructor(
-    readonly n: number,
+    n: number,
     readonly rate: number,
     readonly index: number,
   ) {
+    super(n);
     check(Number.isFinite(rate) && rate >= 0 && rate < 1, `dropout rate must be in [0, 1), got ${rate}`);
-  }
-  get nIn(): number {
-    return this.n;
-  }
-  get nOut(): number {
-    return this.n;
-  }
-  setBackend(backend: Backend): void {
-    this.backend = backend;
   }
   forward(x: Float32Array, batch: number, ctx: ForwardContext): Float32Array {
     this.active = ctx.training && this.rate > 0;

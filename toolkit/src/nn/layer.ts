@@ -69,6 +69,24 @@ export interface Layer {
 }
 
 /**
+ * Base of the layers that keep the shape, `n` features in and `n` out (activations, dropout): their size,
+ * and the backend they run on.
+ */
+export abstract class ElementwiseLayer {
+  protected backend!: Backend;
+  constructor(readonly n: number) {}
+  get nIn(): number {
+    return this.n;
+  }
+  get nOut(): number {
+    return this.n;
+  }
+  setBackend(backend: Backend): void {
+    this.backend = backend;
+  }
+}
+
+/**
  * A reusable output buffer that grows to the largest batch seen and hands out exact-length views, so the
  * training step does not allocate per batch. Given a backend that offers `allocFloat32`, the storage lives
  * in that backend's memory (its ops then read and write it in place, without copies); otherwise it is a

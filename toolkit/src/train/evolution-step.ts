@@ -85,6 +85,8 @@ export function evolveNetwork(
   // Usage history starts from each layer's topology before its first change (by evolution or importance
   // pruning, which runs after this at epoch ends), so every position ever connected is counted.
   if (state && tracksHistory(policy)) for (const { layer, index } of candidates) state.track(index, layer.weights);
+  // A trigger that cannot fire at this kind of event is not asked (no per-layer stream at every step).
+  if (policy.trigger.events && !policy.trigger.events.includes(ctx.event)) return [];
   const firing = candidates.filter(({ index }) => policy.trigger.fires(ctx, index, rngFor(seed, 'trigger', ctx.event, t, index)));
   if (firing.length === 0) return [];
   const rngs = firing.map(({ index }) => rngFor(seed, 'evolve', ctx.event, t, index));
