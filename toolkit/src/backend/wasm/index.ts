@@ -26,10 +26,13 @@
  * rows of a product, element ranges of an element-wise op. Every output element is computed by one
  * thread with the same code, whatever the cut (each weight gradient is one whole dot product), so results
  * are bit-identical for any thread count (test/backend-wasm/threads-training.test.ts). Measured on the
- * project's 2-core machine (scripts/bench-train.ts, Fashion-MNIST SET network): with both cores free,
- * 2 threads train an epoch about 1.5x faster at batch 128; while other processes hold a core, they gain
- * nothing or lose (each op is a hand-off and a barrier, and a preempted thread stalls the other). Hence
- * the default of one thread.
+ * project's 2-core machine (`npm run bench`, Fashion-MNIST SET network): with both cores free, 2 threads
+ * train an epoch 1.5 to 1.8x faster (1.50 against 2.67 s at batch 128); while other processes hold a core,
+ * they gain nothing or lose (each op is a hand-off and a barrier, and a preempted thread stalls the other).
+ * This constructor defaults to one thread; the backend registry (`getBackend('wasm')`, `auto`, runs and the
+ * command line) defaults to every core, see `defaultThreads` in backend/registry.ts. At batches up to
+ * {@link WasmBackendOptions.scatterMaxBatch} the sparse backward pass is two tasks, one per thread (weight
+ * and bias gradients; input gradient), rather than a split by rows.
  *
  * @example
  * ```ts
