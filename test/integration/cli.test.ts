@@ -54,6 +54,8 @@ describe('synapses-ts train (the CLI as a user runs it)', () => {
     [['train', '--config', '/nonexistent/config.json'], /cannot read config file \/nonexistent\/config.json: ENOENT/],
     [['train', '--set', 'data={"name":"idx","dir":"/nonexistent-idx"}'], /nonexistent-idx/],
     [['train', '--seed', '-1'], /--seed must be a non-negative integer/],
+    [['train', '--preset', 'mnist-quick', '--set', 'optimizer.weightDecayMode=adamw'], /optimizer\.weightDecayMode.*"l2".*"reference"/],
+    [['train', '--preset', 'mnist-quick', '--threads', '0'], /--threads must be an integer from 1 to 64, got "0"/],
   ])('rejects bad input %j with a clear message and exit code 2', async (args, message) => {
     const r = await cli(args as string[]);
     expect(r.stderr).toMatch(message as RegExp);

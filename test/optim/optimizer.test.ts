@@ -18,7 +18,7 @@ function param(values: number[], decay = true): Param {
 
 describe('createOptimizer', () => {
   it('fills the documented defaults', () => {
-    expect(createOptimizer({ name: 'sgd' }).spec).toEqual({ name: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 0.0002, nesterov: false });
+    expect(createOptimizer({ name: 'sgd' }).spec).toEqual({ name: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 0.0002, nesterov: false, weightDecayMode: 'l2' });
     expect(createOptimizer({ name: 'adam' }).spec).toEqual({ name: 'adam', lr: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 });
   });
 
@@ -163,5 +163,44 @@ describe('optimizer state across a real evolution (train/evolution-step)', () =>
   it('biases keep their (non-zero) state through an evolution', () => {
     const r = trainThenEvolve({ name: 'sgd' }, 3);
     for (const layer of r.layers) expect(r.opt.stateOf(layer.bias)[0]!.some((v) => v !== 0)).toBe(true);
+  });
+});
+
+describe('SGD weight decay modes', () => {
+  const f = Math.fround;
+  const make = (role: Param['role'], decay: boolean): Param => ({ name: `p.${role ?? 'other'}`, values: Float32Array.of(0.5, -2, 0), grad: Float32Array.of(0.1, 0.3, -0.2), decay, ...(role ? { role } : {}) });
+
+  // The step computes in float64 like the CPU reference (backend/cpu/optim.ts) and rounds what it stores.
+  it('l2 (default): g = grad + wd * w on weights only, then v = m v + g, w = w - lr v', () => {
+    const opt = createOptimizer({ name: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 0.01 });
+    const w = make('weight', true), b = make('bias', false);
+    const grads = [0.1, 0.3, -0.2].map(f);
+    opt.step([w, b], backend);
+    expect(Array.from(w.values)).toEqual([0.5, -2, 0].map((x, i) => f(x - 0.1 * (grads[i]! + 0.01 * x))));
+    expect(Array.from(b.values)).toEqual([0.5, -2, 0].map((x, i) => f(x - 0.1 * grads[i]!)));
+  });
+
+  it('reference: v = m v + grad, p = p - lr v - wd p, on the weights AND biases of linear layers, not on other arrays', () => {
+    const opt = createOptimizer({ name: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 0.01, weightDecayMode: 'reference' });
+    const w = make('weight', true), b = make('bias', false), other = make(undefined, false);
+    const grads = [0.1, 0.3, -0.2].map(f);
+    for (let step = 1; step <= 2; step++) {
+      const before = [w, b, other].map((p) => Array.from(p.values));
+      const vel = [w, b, other].map((p) => Array.from(opt.stateOf(p)[0]!));
+      opt.step([w, b, other], backend);
+      [w, b, other].forEach((p, a) => {
+        const expected = before[a]!.map((x, i) => {
+          const decayed = p.role ? f(x - 0.01 * x) : x;
+          return f(decayed - 0.1 * (0.9 * vel[a]![i]! + grads[i]!));
+        });
+        expect(Array.from(p.values), `${p.name} step ${step}`).toEqual(expected);
+      });
+    }
+    expect(opt.spec).toMatchObject({ weightDecayMode: 'reference' });
+  });
+
+  it('an unknown mode is an error listing the known ones', () => {
+    expect(() => createOptimizer({ name: 'sgd', weightDecayMode: 'adamw' as never })).toThrow(UnknownNameError);
+    expect(() => createOptimizer({ name: 'sgd', weightDecayMode: 'adamw' as never })).toThrow(/adamw.*l2.*reference/);
   });
 });

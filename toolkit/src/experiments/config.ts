@@ -123,6 +123,8 @@ const optimizerSchema = z.discriminatedUnion('name', [
     momentum: finite.min(0).lt(1).default(0.9),
     weightDecay: finite.min(0).default(0.0002),
     nesterov: z.boolean().default(false),
+    /** `l2` (default) or `reference` (the reference SET code's decay; see optim/optimizer.ts). Absent means `l2`. */
+    weightDecayMode: z.enum(['l2', 'reference']).optional(),
   }),
   z.strictObject({
     name: z.literal('adam'),

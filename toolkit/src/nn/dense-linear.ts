@@ -25,8 +25,8 @@ export class DenseLinear implements Layer {
     name: string,
   ) {
     checkLength(weights.length, nIn * nOut, `${name}.weight`, `nOut * nIn = ${nOut} * ${nIn}`);
-    this.weight = { name: `${name}.weight`, values: weights, grad: new Float32Array(nIn * nOut), decay: true };
-    this.bias = { name: `${name}.bias`, values: new Float32Array(nOut), grad: new Float32Array(nOut), decay: false };
+    this.weight = { name: `${name}.weight`, values: weights, grad: new Float32Array(nIn * nOut), decay: true, role: 'weight' };
+    this.bias = { name: `${name}.bias`, values: new Float32Array(nOut), grad: new Float32Array(nOut), decay: false, role: 'bias' };
   }
 
   /** Attaches the backend; parameters and gradients move into its memory when it has an allocator. */

@@ -19,6 +19,11 @@ export interface Param {
   grad: Float32Array;
   /** Whether weight decay applies (weights yes; biases and activation parameters no). */
   readonly decay: boolean;
+  /**
+   * What the array is: the weights or biases of a linear layer, or another trainable array (activation
+   * parameters). Absent: other. The reference SET code's weight decay applies to weights and biases.
+   */
+  readonly role?: 'weight' | 'bias';
 }
 
 /** What a forward pass needs to know besides its input. */

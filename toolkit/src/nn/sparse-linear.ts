@@ -38,10 +38,10 @@ export class SparseLinear implements Layer {
     this.nOut = weights.rows;
     this.w = weights;
     this.evolvable = weights.nnz < weights.rows * weights.cols;
-    this.weight = { name: `${name}.weight`, values: weights.values, grad: new Float32Array(weights.nnz), decay: true };
+    this.weight = { name: `${name}.weight`, values: weights.values, grad: new Float32Array(weights.nnz), decay: true, role: 'weight' };
     const b = bias ?? new Float32Array(this.nOut);
     checkLength(b.length, this.nOut, `${name}.bias`);
-    this.bias = { name: `${name}.bias`, values: b, grad: new Float32Array(this.nOut), decay: false };
+    this.bias = { name: `${name}.bias`, values: b, grad: new Float32Array(this.nOut), decay: false, role: 'bias' };
   }
 
   /** The current topology and weights (values are shared with {@link SparseLinear.weight}). */
