@@ -90,7 +90,8 @@ describe('synapses-ts train --backend', () => {
 describe('synapses-ts bench --backend all', () => {
   it('prints ms per op and s per epoch for every backend and gpu.js mode, and says which cannot run', async () => {
     const out = path.join(tmp('synapses-bench-'), 'bench.json');
-    const r = await cli(['bench', '--backend', 'all', '--sections', 'epoch', '--threads', '1', '--data', 'synthetic', '--limit', '128', '--epochs', '1', '--batch', '64', '--out', out]);
+    // Two thread counts: the wasm backend is timed at each, the single-threaded backends once.
+    const r = await cli(['bench', '--backend', 'all', '--sections', 'epoch', '--threads', '1,2', '--data', 'synthetic', '--limit', '128', '--epochs', '1', '--batch', '64', '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     const modes = availableGpujsModes();
     const header = r.stderr.split('\n').find((l) => l.startsWith('op '))!;
@@ -104,7 +105,10 @@ describe('synapses-ts bench --backend all', () => {
     expect(r.stderr).toMatch(/^s\/epoch \(128\)\s+\d/m);
     expect(r.stderr).toMatch(/^s\/epoch \(60000, scaled\)\s+\d/m);
     expect(r.stderr).toMatch(/gpujs:webgpu: unavailable: /);
-    const rows = JSON.parse(fs.readFileSync(out, 'utf8')).rows as { backend: string; opMs?: Record<string, number> }[];
-    expect(rows.filter((x) => x.opMs).map((x) => x.backend)).toEqual(['cpu:reference', 'wasm:wasm-simd', ...modes.filter((m) => m !== 'webgpu').map((m) => `gpujs:${m}`)]);
+    const rows = JSON.parse(fs.readFileSync(out, 'utf8')).rows as { backend: string; threads?: number; opMs?: Record<string, number> }[];
+    expect(rows.filter((x) => x.opMs).map((x) => `${x.backend} x${x.threads}`)).toEqual([
+      'cpu:reference x1', 'wasm:wasm-simd x1', 'wasm:wasm-simd x2', ...modes.filter((m) => m !== 'webgpu').map((m) => `gpujs:${m} x1`),
+    ]);
+    expect(header).toContain('wasm:wasm-simd x2 b64');
   }, 300_000);
 });

@@ -213,7 +213,9 @@ export async function benchCommand(o: BenchCommandOptions): Promise<void> {
   try {
     if (sections.includes('epoch')) for (const name of names) {
       // A backend that can use several threads (wasm; bit-identical results) is timed at each count.
+      let multiThreaded = true;
       for (const [i, threads] of threadCounts.entries()) {
+        if (!multiThreaded) break; // a single-threaded backend is timed once
         let backend: Backend;
         try {
           const chosen = resolveBackend(name, { threads });
@@ -225,7 +227,7 @@ export async function benchCommand(o: BenchCommandOptions): Promise<void> {
           rows.push({ backend: name, unavailable: e.message });
           break;
         }
-        if (i > 0 && backend.threads === undefined) break; // single-threaded: timed once
+        multiThreaded = backend.threads !== undefined;
         log(`--- ${backend.name}:${backend.mode}${(backend.threads ?? 1) > 1 ? ` with ${backend.threads} threads` : ''}`);
         await benchBackend(backend, { epochs, batches, train, config, log }, rows, opRows);
       }
