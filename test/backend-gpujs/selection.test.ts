@@ -106,6 +106,17 @@ console.log(x.fellBack);`;
     if (headlessGlSoftwareReason() !== null) expect(out[1]).toMatch(/gpujs:headlessgl \(/);
   }, 60_000);
 
+  it('a kernels.wasm built from older sources is reported out of date, naming what it lacks; auto falls back', async () => {
+    const stale = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'synapses-stale-')), 'kernels.wasm');
+    fs.writeFileSync(stale, Uint8Array.of(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00)); // a valid, empty module
+    const code = `const r = require(${JSON.stringify(registry)});
+try { r.resolveBackend('wasm'); console.log('ran'); } catch (e) { console.log(e.name + ': ' + e.message); }
+console.log(r.resolveBackend('auto').resolved);`;
+    const out = (await child(code, { ...process.env, SYNAPSES_WASM: stale })).split('\n');
+    expect(out[0]).toMatch(/^BackendUnavailableError: the wasm backend cannot run: .*kernels\.wasm is out of date \(it lacks gatherRows, .*scatterRows.*\); rebuild it with scripts\/build-wasm\.sh --force/);
+    expect(out[1]).not.toBe('wasm');
+  }, 60_000);
+
   it('headlessgl without a display is an error that says so; auto falls back instead', async () => {
     const code = `const r = require(${JSON.stringify(registry)});
 try { r.resolveBackend('gpujs:headlessgl'); console.log('ran'); } catch (e) { console.log(e.name + ': ' + e.message); }

@@ -276,6 +276,40 @@ describe.skipIf(!available)(title, () => {
 
     it('rejects a bad scatterMaxBatch', () => {
       expect(() => wasmBackend({ scatterMaxBatch: -1 })).toThrow(/scatterMaxBatch must be a non-negative integer, got -1/);
+      expect(() => wasmBackend({ scatterMaxBatch: 2.5 })).toThrow(/scatterMaxBatch must be a non-negative integer, got 2.5/);
+    });
+
+    it('the worker thread runs its task of the small-batch backward (a fresh backend, nothing else counted)', () => {
+      const be = wasmBackend({ threads: 2, minParallelWork: 0 });
+      try {
+        const w = erdosRenyi(400, 300, 20, rngFor(9, 'share'));
+        const batch = 2;
+        const x = randomF32(w.cols * batch, rngFor(9, 'x')), dy = randomF32(w.rows * batch, rngFor(9, 'dy'));
+        const dw = be.allocFloat32(w.nnz), db = be.allocFloat32(w.rows), dx = be.allocFloat32(w.cols * batch);
+        // The worker thread takes a moment to start: call until it has taken a task (10 s at most).
+        const t0 = Date.now();
+        while (be.workerShare() === 0 && Date.now() - t0 < 10_000) be.spmmBackward!(w, dy, x, batch, dw, db, dx);
+        expect(be.workerShare()).toBeGreaterThan(0);
+      } finally {
+        be.dispose();
+      }
+    });
+
+    it('with more than two threads the gradients split by rows, then the scatter: the same bits', () => {
+      const four = wasmBackend({ threads: 4, minParallelWork: 0 });
+      try {
+        for (const batch of [1, 2, 5, 8]) {
+          const rng = rngFor(10, 'four', batch);
+          const w = erdosRenyi(300, 200, 12, rng);
+          for (let k = 0; k < w.nnz; k++) w.values[k] = rng.normal();
+          const x = randomF32(w.cols * batch, rng), dy = randomF32(w.rows * batch, rng);
+          const ref = backward(gather, w, x, dy, batch);
+          const got = backward(four, w, x, dy, batch);
+          expect(sameBits(got.dw, ref.dw) && sameBits(got.db, ref.db) && sameBits(got.dx, ref.dx)).toBe(true);
+        }
+      } finally {
+        four.dispose();
+      }
     });
   });
 

@@ -57,7 +57,7 @@ describe('backend registry', () => {
       expect(() => resolveBackend('wasm', { threads: 1.5 })).toThrow(/threads must be an integer from 1 to 64, got 1.5/);
     });
 
-    it('single-threaded backends ignore the option', () => {
+    it('single-threaded backends ignore a valid thread count', () => {
       expect(getBackend('cpu', { threads: 2 }).threads).toBeUndefined();
     });
 
@@ -68,6 +68,19 @@ describe('backend registry', () => {
       expect(getBackend('wasm', { threads: 1 }).threads).toBe(1);
       expect(withEnv('2', () => getBackend('wasm'))).toBe(two);
       expect(resolveBackend('auto', { threads: 2 }).backend).toBe(two);
+    });
+
+    it.skipIf(!isWasmAvailable())('disposing a shared wasm backend takes it out of the registry: the next request gets a new one', () => {
+      const a = getBackend('wasm', { threads: 3 }) as ReturnType<typeof getBackend> & { dispose(): void };
+      a.dispose();
+      const b = getBackend('wasm', { threads: 3 });
+      expect(b).not.toBe(a);
+      expect(b.threads).toBe(3);
+      (b as typeof a).dispose();
+    });
+
+    it('a bad thread count is an error for every backend, not only those that use threads', () => {
+      expect(() => resolveBackend('cpu', { threads: 0 })).toThrow(/threads must be an integer from 1 to 64, got 0/);
     });
   });
 

@@ -68,7 +68,8 @@ export interface Backend {
    * OPTIONAL fused backward pass of a sparse layer: exactly `spmmWeightGrad(w, dy, x, batch, dw)`,
    * `biasGrad(dy, w.rows, batch, db)` and, when `dx` is not null, `spmmInputGrad(w, dy, batch, dx)`; returns
    * `dx`. A backend that keeps data on a device implements it to move `dy` and `x` there once for the three
-   * products; layers call it when present and fall back to the three ops otherwise.
+   * products; layers call it when present and fall back to the three ops otherwise. The outputs must not
+   * overlap the inputs (a backend may interleave reading `x` with writing `dx`).
    */
   spmmBackward?(
     w: CsrMatrix, dy: Float32Array, x: Float32Array, batch: number, dw: Float32Array, db: Float32Array, dx: Float32Array | null,

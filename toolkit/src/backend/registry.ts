@@ -30,9 +30,11 @@ export const MAX_DEFAULT_THREADS = 8;
 /**
  * The default thread count: the `SYNAPSES_THREADS` environment variable when set (a positive integer),
  * else every core of the machine (`os.availableParallelism()`, at most {@link MAX_DEFAULT_THREADS}).
- * On the project's 2-core machine two threads train the fashion-mnist-set network 1.5x faster than one
- * when nothing else runs; processes that already run one job per core (test runners, ablation workers)
- * set it to 1.
+ * On the project's 2-core machine two threads train the fashion-mnist-set network 1.5 to 1.8x faster than
+ * one when nothing else runs. Processes that already run one job per core set fewer: the test runner sets
+ * `SYNAPSES_THREADS=1`, the ablation runner gives each worker its share of the cores. Note that
+ * `availableParallelism` counts the CPUs this process may run on, not a container's CPU quota: under a
+ * quota, set `SYNAPSES_THREADS`.
  * @throws {@link ConfigError} when `SYNAPSES_THREADS` is set to anything but a positive integer.
  */
 export function defaultThreads(): number {
@@ -58,7 +60,8 @@ export function checkThreads(threads: number, what = 'threads'): number {
 /**
  * One wasm backend per thread count for the whole process: its worker threads and its memory are shared by
  * every model that asks for it by name (memory of collected arrays is reused, not grown again), instead of
- * a new set of idle worker threads per model.
+ * a new set of idle worker threads per model. All those models live in one wasm memory (at most 4 GiB);
+ * create separate backends with `wasmBackend()` to give models memories of their own.
  */
 const wasmShared = new Map<number, Backend>();
 
@@ -68,7 +71,9 @@ function wasmOrError(options: BackendOptions): Backend {
   const threads = options.threads === undefined ? defaultThreads() : checkThreads(options.threads);
   let be = wasmShared.get(threads);
   if (be === undefined) {
-    be = wasmBackend({ threads });
+    // Disposing a shared instance (WasmBackend.dispose) takes it out of the registry: the next request
+    // gets a new one.
+    be = wasmBackend({ threads, onDispose: () => wasmShared.delete(threads) });
     wasmShared.set(threads, be);
   }
   return be;
@@ -136,6 +141,7 @@ function create(name: string, options: BackendOptions): Backend {
  */
 export function resolveBackend(name = 'cpu', options: BackendOptions = {}): ResolvedBackend {
   const req = parseBackendName(name);
+  if (options.threads !== undefined) checkThreads(options.threads);
   if (req.kind === 'named') return { backend: create(req.name, options), requested: name, resolved: req.name };
   if (req.kind === 'gpujs-best') {
     const best = bestGpujsMode();

@@ -164,7 +164,8 @@ class StatefulOptimizer implements Optimizer {
       if (this.spec.name === 'sgd') {
         const { lr, momentum, nesterov, weightDecay, weightDecayMode } = this.spec;
         if (weightDecayMode === 'reference') {
-          // p - lr * v - wd * p: the decay first (the step itself does not read p when its decay is 0).
+          // p - lr * v - wd * p: the decay first, then the step with no decay of its own (its update,
+          // lr * v, does not depend on p, so the order changes nothing but float32 rounding).
           if (weightDecay > 0 && p.role !== undefined) {
             const v = p.values;
             for (let i = 0; i < v.length; i++) v[i] = v[i]! - weightDecay * v[i]!;

@@ -31,8 +31,9 @@
  * they gain nothing or lose (each op is a hand-off and a barrier, and a preempted thread stalls the other).
  * This constructor defaults to one thread; the backend registry (`getBackend('wasm')`, `auto`, runs and the
  * command line) defaults to every core, see `defaultThreads` in backend/registry.ts. At batches up to
- * {@link WasmBackendOptions.scatterMaxBatch} the sparse backward pass is two tasks, one per thread (weight
- * and bias gradients; input gradient), rather than a split by rows.
+ * {@link WasmBackendOptions.scatterMaxBatch} the input gradient is a scatter that one thread runs: with two
+ * threads (and enough work) the sparse backward pass is two tasks, the weight and bias gradients on one
+ * thread and the input gradient on the other; with more, the gradients are split by rows first.
  *
  * @example
  * ```ts
@@ -80,6 +81,8 @@ export interface WasmBackendOptions {
    * scatter skips the permutation of the values into column order, which dominates at tiny batches.
    */
   readonly scatterMaxBatch?: number;
+  /** Called once when the backend is disposed (the registry forgets its shared instances this way). */
+  readonly onDispose?: () => void;
 }
 
 /**
@@ -334,8 +337,17 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
         if (threads === 1 || w.nnz * batch < minParallelWork) {
           arena.f32.fill(0, dp >> 2, (dp >> 2) + cols * batch);
           kernels.backwardRows(e.rowPtr, e.colIdx, vp, gp, xp, batch, wp, bp, dp, 0, rows);
-        } else {
+        } else if (threads === 2) {
           pool.run([{ fn: 'backwardTasks', args: [e.rowPtr, e.colIdx, vp, gp, xp, batch, wp, bp, dp, rows, cols] }], TWO_TASKS);
+        } else {
+          // More threads: the weight and bias gradients split by rows among all of them, then the scatter.
+          const { d, parts } = plan(w.nnz * batch);
+          d.run(
+            [{ fn: 'dotRows', args: [e.rowPtr, e.colIdx, gp, xp, batch, wp] }, { fn: 'biasRows', args: [gp, batch, bp] }],
+            resident.rowSplit(w, e, parts),
+          );
+          arena.f32.fill(0, dp >> 2, (dp >> 2) + cols * batch);
+          kernels.scatterRows(e.rowPtr, e.colIdx, vp, gp, batch, dp, 0, rows);
         }
         copyBack(dw, wp, w.nnz);
         copyBack(db, bp, rows);
@@ -502,7 +514,9 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
     },
 
     dispose(): void {
+      if (disposed) return;
       disposed = true;
+      options.onDispose?.();
       pool.dispose();
       resident.dispose();
     },

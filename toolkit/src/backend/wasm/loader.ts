@@ -12,6 +12,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { KERNEL_NAMES } from './dispatch';
 import { requireWebAssembly, webAssembly, type WasmMemory, type WasmModule } from './wasm-api';
 
 /** Where the kernels are looked for when `SYNAPSES_WASM` is not set. */
@@ -97,11 +98,19 @@ function load(): { module: WasmModule } | { error: string } {
   if (!existsSync(path)) {
     return { error: `${path} not found; build it with scripts/build-wasm.sh (npm run setup does)` };
   }
+  let module: WasmModule;
   try {
-    return { module: new WA.Module(readFileSync(path)) };
+    module = new WA.Module(readFileSync(path));
   } catch (e) {
     return { error: `could not compile ${path}: ${(e as Error).message}` };
   }
+  // A kernels.wasm built from older sources lacks kernels this toolkit calls: say so now, not mid-training.
+  const have = new Set(WA.Module.exports(module).map((e) => e.name));
+  const missing = [...KERNEL_NAMES, 'heapBase'].filter((n) => !have.has(n));
+  if (missing.length) {
+    return { error: `${path} is out of date (it lacks ${missing.join(', ')}); rebuild it with scripts/build-wasm.sh --force` };
+  }
+  return { module };
 }
 
 /** Instantiates the kernels over `memory` (must be the shared memory the module imports). */
