@@ -68,7 +68,7 @@ const wasmShared = new Map<number, Backend>();
 /** The WebAssembly SIMD backend, or an error saying why it cannot run (its kernels are not built). */
 function wasmOrError(options: BackendOptions): Backend {
   if (!isWasmAvailable()) throw new BackendUnavailableError(`the wasm backend cannot run: ${wasmUnavailableReason() ?? 'unknown reason'}`);
-  const threads = options.threads === undefined ? defaultThreads() : checkThreads(options.threads);
+  const threads = options.threads ?? defaultThreads(); // checked by resolveBackend
   let be = wasmShared.get(threads);
   if (be === undefined) {
     // Disposing a shared instance (WasmBackend.dispose) takes it out of the registry: the next request

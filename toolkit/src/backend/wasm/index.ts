@@ -323,9 +323,10 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
 
     spmmBackward(w: CsrMatrix, dy: Float32Array, x: Float32Array, batch: number, dw: Float32Array, db: Float32Array, dx: Float32Array | null) {
       const { rows, cols } = w;
-      if (dx !== null && rows > 0 && cols > 0 && batch > 0 && batch <= scatterMaxBatch) {
+      if (dx !== null && rows > 0 && cols > 0 && batch > 0 && batch <= scatterMaxBatch && threads <= 2) {
         // Small batch: the three products in one walk of the rows (one thread), or as two tasks (weight and
         // bias gradients; input gradient) on two threads. Same bits either way, and as the ops one by one.
+        // With more threads the general path below splits the gradients by rows, then scatters.
         const e = resident.get(w);
         scratch.begin(w.nnz, rows * batch, cols * batch, w.nnz, rows, cols * batch);
         const vp = input(w.values, w.nnz, 'w.values');
@@ -337,17 +338,8 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
         if (threads === 1 || w.nnz * batch < minParallelWork) {
           arena.f32.fill(0, dp >> 2, (dp >> 2) + cols * batch);
           kernels.backwardRows(e.rowPtr, e.colIdx, vp, gp, xp, batch, wp, bp, dp, 0, rows);
-        } else if (threads === 2) {
-          pool.run([{ fn: 'backwardTasks', args: [e.rowPtr, e.colIdx, vp, gp, xp, batch, wp, bp, dp, rows, cols] }], TWO_TASKS);
         } else {
-          // More threads: the weight and bias gradients split by rows among all of them, then the scatter.
-          const { d, parts } = plan(w.nnz * batch);
-          d.run(
-            [{ fn: 'dotRows', args: [e.rowPtr, e.colIdx, gp, xp, batch, wp] }, { fn: 'biasRows', args: [gp, batch, bp] }],
-            resident.rowSplit(w, e, parts),
-          );
-          arena.f32.fill(0, dp >> 2, (dp >> 2) + cols * batch);
-          kernels.scatterRows(e.rowPtr, e.colIdx, vp, gp, batch, dp, 0, rows);
+          pool.run([{ fn: 'backwardTasks', args: [e.rowPtr, e.colIdx, vp, gp, xp, batch, wp, bp, dp, rows, cols] }], TWO_TASKS);
         }
         copyBack(dw, wp, w.nnz);
         copyBack(db, bp, rows);
