@@ -8,7 +8,9 @@ export default defineConfig({
     pool: 'forks',
     // vitest already runs one test file per core: backends asked for by name use one thread each (tests of
     // several threads ask for them explicitly).
-    env: { SYNAPSES_THREADS: '1' },
+    // gpu.js in GL modes keeps op outputs on the device: strict mode makes a stale host read (NaN) or a
+    // host write that skipped Backend.sync (an error) fail loudly in every test.
+    env: { SYNAPSES_THREADS: '1', SYNAPSES_GPUJS_STRICT: '1' },
     // A private Xvfb display for the gpujs:headlessgl suites (test/setup/virtual-display.ts).
     globalSetup: ['test/setup/virtual-display.ts'],
   },

@@ -78,6 +78,27 @@ export function describeBackends(
       }
       continue;
     }
-    describe(`${title} [${name}/${backend.mode}]`, () => suite(backend, toleranceOf(name), name));
+    describe(`${title} [${name}/${backend.mode}]`, () => suite(hostVisible(backend), toleranceOf(name), name));
   }
+}
+
+/**
+ * The op suites read every output on the host right after the op, so a backend that keeps outputs on a
+ * device (Backend.sync) is given to them with a sync after every op: each op's result then makes the round
+ * trip through the device and back. Chains of ops that stay on the device are tested by
+ * test/backend-gpujs/residency.test.ts and by training (test/backend-gpujs/mnist-quick.test.ts).
+ */
+function hostVisible(backend: Backend): Backend {
+  if (!backend.sync) return backend;
+  return new Proxy(backend, {
+    get(target, key, receiver) {
+      const v = Reflect.get(target, key, receiver) as unknown;
+      if (typeof v !== 'function' || key === 'sync') return v;
+      return (...args: unknown[]) => {
+        const r = (v as (...a: unknown[]) => unknown).apply(target, args);
+        target.sync!();
+        return r;
+      };
+    },
+  });
 }

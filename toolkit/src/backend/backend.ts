@@ -129,6 +129,21 @@ export interface Backend {
   adamStep(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, h: AdamHyper): void;
 
   /**
+   * OPTIONAL, for backends that keep op outputs on a device between ops (gpu.js in GL modes): makes the
+   * host copies current. With no argument, every array an op wrote since the last sync is read back; with
+   * `arrays`, only those. Afterwards the host may read those arrays and write them in place (the next op
+   * uploads them again).
+   *
+   * Until then an array an op wrote may hold stale values on the host, so callers sync before the host reads
+   * an op's output (other than the loss and predictions, which ops return on the host) or writes in place
+   * an array that ops wrote. The toolkit does so wherever it reads or writes them: `Model.fit` syncs at every
+   * epoch end, before evolution, before the divergence checks; `predict`, checkpoints and model files sync
+   * too. A user callback that reads parameters in the middle of an epoch calls `model.backend.sync?.()`.
+   * Backends without device memory do not implement it.
+   */
+  sync?(arrays?: readonly Float32Array[]): void;
+
+  /**
    * OPTIONAL: a zero-filled Float32Array of length `n` in this backend's own memory, which its ops read and
    * write in place instead of copying. Layers, optimizers and the fit loop allocate their buffers with it
    * when present (plain `new Float32Array(n)` otherwise). The memory returns to the backend when the array

@@ -45,6 +45,8 @@ export class Sequential {
 
   /** Switches every layer to another backend. */
   setBackend(backend: Backend): void {
+    // Values that live only on the old backend's device come home before the layers leave it.
+    if (backend !== this.backendRef) this.backendRef.sync?.();
     this.backendRef = backend;
     for (const layer of this.layers) layer.setBackend(backend);
   }

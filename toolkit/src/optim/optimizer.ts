@@ -167,6 +167,8 @@ class StatefulOptimizer implements Optimizer {
           // p - lr * v - wd * p: the decay first, then the step with no decay of its own (its update,
           // lr * v, does not depend on p, so the order changes nothing but float32 rounding).
           if (weightDecay > 0 && p.role !== undefined) {
+            // On the host: a device backend brings the values home first (one read-back per step).
+            backend.sync?.([p.values]);
             const v = p.values;
             for (let i = 0; i < v.length; i++) v[i] = v[i]! - weightDecay * v[i]!;
           }

@@ -89,6 +89,8 @@ export function evolveNetwork(
   if (policy.trigger.events && !policy.trigger.events.includes(ctx.event)) return [];
   const firing = candidates.filter(({ index }) => policy.trigger.fires(ctx, index, rngFor(seed, 'trigger', ctx.event, t, index)));
   if (firing.length === 0) return [];
+  // Evolution reads weights, gradients and optimizer state on the host, and replaces them.
+  net.backend.sync?.();
   const rngs = firing.map(({ index }) => rngFor(seed, 'evolve', ctx.event, t, index));
   const pruned: PrunedLayer[] = firing.map(({ layer }, a) => pruneLayer(layer.weights, policy, ctx, rngs[a]!));
   let counts = pruned.map((p) => p.droppedPositions.length);
@@ -125,6 +127,7 @@ export function importancePrune(net: Sequential, optimizer: Optimizer, policy: P
   if (!imp || ctx.event !== 'epoch-end' || ctx.epoch >= ctx.epochs - 1 || ctx.epoch < imp.start || (ctx.epoch - imp.start) % imp.every !== 0) return [];
   const lastLinear = net.linearLayers().length - 1;
   const reports: EvolutionReport[] = [];
+  net.backend.sync?.();
   for (const { layer, index } of evolvableLayers(net, policy)) {
     if (index === lastLinear) continue;
     const w = layer.weights;

@@ -146,6 +146,7 @@ export class Model {
 
   /** Names the first layer whose output or parameters are not finite, re-running the batch forward. */
   private diagnose(x: Float32Array, batch: number, ctx: ForwardContext, epoch: number, batchIndex: number): NumericalError {
+    this.backend.sync?.();
     for (const p of this.network.params()) {
       const bad = firstNonFinite(p.values);
       if (bad >= 0) return new NumericalError(`training diverged in epoch ${epoch}, batch ${batchIndex}: parameter ${p.name}[${bad}] is ${p.values[bad]}`);
@@ -153,6 +154,7 @@ export class Model {
     let h = x;
     for (const [l, layer] of this.network.layers.entries()) {
       h = layer.forward(h, batch, ctx);
+      this.backend.sync?.();
       const bad = firstNonFinite(h);
       if (bad >= 0) {
         return new NumericalError(
@@ -248,6 +250,8 @@ export class Model {
       }
       // A non-finite weight can hide behind a ReLU (relu(NaN) = 0, relu(-Inf) = 0) and never reach the
       // loss; one pass over the parameters per epoch catches it before it reaches evolution or a checkpoint.
+      // A device backend brings its arrays home first (Backend.sync).
+      this.backend.sync?.();
       for (const p of net.params()) {
         const bad = firstNonFinite(p.values);
         if (bad >= 0) {
@@ -270,6 +274,8 @@ export class Model {
         await cb.onEvolve?.(r);
       }
       this.epochsDone = e + 1;
+      // Every array is current on the host at each epoch end (callbacks, checkpoints, figures read them).
+      this.backend.sync?.();
       const logs: EpochLogs = {
         epoch: e,
         loss: lossSum / n,
@@ -334,6 +340,8 @@ export class Model {
       lossSum += this.lossAndGrad(out, yb, size, grad.subarray(0, net.nOut * size), p);
       for (let s = 0; s < size; s++) if (p[s] === yb[s]) correct++;
     }
+    // Leave nothing of this evaluation on a device backend (its buffers are garbage now).
+    this.backend.sync?.();
     return { loss: lossSum / n, accuracy: correct / n, samples: n };
   }
 
@@ -354,6 +362,7 @@ export class Model {
     for (let s = 0; s < count; s++) for (let f = 0; f < nIn; f++) x[f * count + s] = samples[s * nIn + f]!;
     const out = this.network.forward(x, count, { training: false, seed: this.seed, step: this.step });
     const probs = this.lossName === 'cross-entropy' ? this.backend.softmaxForward(out, nOut, count, new Float32Array(nOut * count)) : out;
+    this.backend.sync?.();
     const outputs = new Float32Array(nOut * count);
     const classes = new Int32Array(count);
     for (let s = 0; s < count; s++) {

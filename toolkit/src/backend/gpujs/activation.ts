@@ -195,6 +195,8 @@ export class ActivationOps {
     const n = x.length;
     this.checkFlat(`unaryForward(${op})`, n);
     if (op === 'identity') {
+      this.ctx.hostRead(x);
+      this.ctx.beforeHostWrite(y);
       y.set(x);
       return y;
     }
@@ -202,7 +204,7 @@ export class ActivationOps {
     const temps: GpuTexture[] = [];
     try {
       const c = this.ctx;
-      return c.read1d(c.run(UNARY_FORWARD[op], 1, [n], c.upload(x, 'x', temps), Float32Array.of(alpha)), y);
+      return c.result1d(c.run(UNARY_FORWARD[op], 1, [n], c.upload(x, 'x', temps), Float32Array.of(alpha)), y, n);
     } finally {
       this.ctx.free(temps);
     }
@@ -212,6 +214,8 @@ export class ActivationOps {
     const n = dy.length;
     this.checkFlat(`unaryBackward(${op})`, n);
     if (op === 'identity') {
+      this.ctx.hostRead(dy);
+      this.ctx.beforeHostWrite(dx);
       dx.set(dy);
       return dx;
     }
@@ -221,7 +225,7 @@ export class ActivationOps {
     try {
       const c = this.ctx;
       const r = c.run(def, 1, [n], c.upload(def.usesOutput ? y : x, 'x', temps), c.upload(dy, 'dy', temps), Float32Array.of(alpha));
-      return c.read1d(r, dx);
+      return c.result1d(r, dx, n);
     } finally {
       this.ctx.free(temps);
     }
@@ -235,7 +239,7 @@ export class ActivationOps {
       const c = this.ctx;
       const r = c.run(SRELU_FORWARD, 1, [batch, n], c.upload(x, 'x', temps), c.upload(p.tl, 'tl', temps), c.upload(p.al, 'al', temps),
         c.upload(p.tr, 'tr', temps), c.upload(p.ar, 'ar', temps), batch);
-      return c.read2d(r, y, batch, n);
+      return c.result2d(r, y, batch, n);
     } finally {
       this.ctx.free(temps);
     }
@@ -251,12 +255,13 @@ export class ActivationOps {
       const c = this.ctx;
       const X = c.upload(x, 'x', temps), DY = c.upload(dy, 'dy', temps);
       const TL = c.upload(p.tl, 'tl', temps), AL = c.upload(p.al, 'al', temps), TR = c.upload(p.tr, 'tr', temps), AR = c.upload(p.ar, 'ar', temps);
-      c.read2d(c.run(SRELU_DX, 1, [batch, n], X, TL, AL, TR, AR, DY, batch), dx, batch, n);
+      c.result2d(c.run(SRELU_DX, 1, [batch, n], X, TL, AL, TR, AR, DY, batch), dx, batch, n);
       const g = c.run(SRELU_DP, batch, [n, 4], X, TL, AL, TR, AR, DY,
         c.upload(dp.tl, 'dtl', temps), c.upload(dp.al, 'dal', temps), c.upload(dp.tr, 'dtr', temps), c.upload(dp.ar, 'dar', temps), batch);
       // Rows 0..3 of the [n, 4] result are the accumulated tl, al, tr, ar gradients.
       const all = new Float32Array(4 * n);
       c.read2d(g, all, n, 4);
+      for (const d of [dp.tl, dp.al, dp.tr, dp.ar]) c.beforeHostWrite(d);
       dp.tl.set(all.subarray(0, n));
       dp.al.set(all.subarray(n, 2 * n));
       dp.tr.set(all.subarray(2 * n, 3 * n));
@@ -276,7 +281,7 @@ export class ActivationOps {
       const X = c.upload(x, 'x', temps);
       const M = c.run(COLUMN_MAX, n, [batch], X, n, batch);
       const S = c.run(COLUMN_SUM_EXP, n, [batch], X, M, n, batch);
-      return c.read2d(c.run(SOFTMAX, 1, [batch, n], X, M, S, batch), y, batch, n);
+      return c.result2d(c.run(SOFTMAX, 1, [batch, n], X, M, S, batch), y, batch, n);
     } finally {
       this.ctx.free(temps);
     }
@@ -290,7 +295,7 @@ export class ActivationOps {
       const c = this.ctx;
       const Y = c.upload(y, 'y', temps), DY = c.upload(dy, 'dy', temps);
       const D = c.run(COLUMN_DOT, n, [batch], Y, DY, n, batch);
-      return c.read2d(c.run(SOFTMAX_BACKWARD, 1, [batch, n], Y, DY, D, batch), dx, batch, n);
+      return c.result2d(c.run(SOFTMAX_BACKWARD, 1, [batch, n], Y, DY, D, batch), dx, batch, n);
     } finally {
       this.ctx.free(temps);
     }
@@ -303,7 +308,7 @@ export class ActivationOps {
     const temps: GpuTexture[] = [];
     try {
       const c = this.ctx;
-      return c.read1d(c.run(DROPOUT, 1, [n], c.upload(x, 'x', temps), c.upload(mask, 'mask', temps), Float32Array.of(scale)), y);
+      return c.result1d(c.run(DROPOUT, 1, [n], c.upload(x, 'x', temps), c.upload(mask, 'mask', temps), Float32Array.of(scale)), y, n);
     } finally {
       this.ctx.free(temps);
     }

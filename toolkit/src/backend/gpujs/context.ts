@@ -9,6 +9,16 @@
  * Keeping argument kinds fixed per kernel (always textures in GL, always Float32Arrays otherwise) also keeps
  * each kernel's compiled signature fixed.
  *
+ * Residency (GL modes, on unless turned off): an op's outputs are not read back. Each stays on the device as
+ * the MIRROR of the caller's array (a texture handle kept per array extent), and the next op that takes that
+ * array as an input reads the texture; so a training step moves only its batch in and its loss and
+ * predictions out. The host copy of a mirrored array is stale until {@link GpujsContext.sync} reads every
+ * mirror back and forgets them all (the next use uploads again, so the host may then write freely). Ops that
+ * read or write an array on the host call {@link GpujsContext.hostRead} or
+ * {@link GpujsContext.beforeHostWrite} first. A strict context (tests) fills a stale host copy with NaN, and
+ * throws when an op is given a mirrored array whose host copy was written since: both mistakes, reading a
+ * stale array and writing one in place without a sync, then fail loudly instead of silently.
+ *
  * Every call checks that the kernel really ran in the mode asked for: gpu.js degrades some kernels to its
  * cpu backend with only a console warning, and this backend must never be silently replaced.
  *
@@ -42,6 +52,28 @@ export interface ContextStats {
   readbacks: number;
   /** Distinct kernels built (one per kernel and loop bound). */
   kernels: number;
+  /** Op outputs left on the device as mirrors instead of being read back (residency). */
+  deferred: number;
+  /** Op inputs served from a mirror on the device instead of an upload (residency). */
+  deviceHits: number;
+  /** Mirrors read back by {@link GpujsContext.sync} or {@link GpujsContext.hostRead}. */
+  syncReadbacks: number;
+}
+
+/** How a context keeps op outputs. */
+export interface ResidencyOptions {
+  /** Keep op outputs on the device (GL modes only; the other modes have no device memory). */
+  readonly resident: boolean;
+  /** Fill stale host copies with NaN and check them before device use (tests; costs a host pass per array). */
+  readonly strict: boolean;
+}
+
+/** An op output kept on the device for the array extent `[start, end)` (bytes) of `view.buffer`. */
+interface Mirror {
+  readonly view: Float32Array;
+  readonly start: number;
+  readonly end: number;
+  readonly tex: GpuTexture;
 }
 
 const UPLOAD_SOURCE = 'function (a) { return a[this.thread.x]; }';
@@ -59,14 +91,23 @@ export class GpujsContext {
   /** Whether kernels exchange textures (GL modes) rather than typed arrays. */
   readonly textures: boolean;
   readonly limits: ModeLimits;
-  readonly stats: ContextStats = { kernelRuns: 0, uploads: 0, residentUploads: 0, readbacks: 0, kernels: 0 };
+  readonly stats: ContextStats = { kernelRuns: 0, uploads: 0, residentUploads: 0, readbacks: 0, kernels: 0, deferred: 0, deviceHits: 0, syncReadbacks: 0 };
+  /** Whether op outputs stay on the device (GL modes with residency on). */
+  readonly residentOutputs: boolean;
+  private readonly strict: boolean;
+  /** Live mirrors by the buffer they mirror a part of; every mirror's host copy is stale. */
+  private readonly mirrors = new Map<ArrayBufferLike, Mirror[]>();
   private readonly expected: GpuKernelClass;
   private readonly kernels = new Map<string, { k: GpuKernel; out: string }>();
   private uploader: { k: GpuKernel; out: string } | null = null;
+  private flattener: { k: GpuKernel; out: string } | null = null;
   private readonly scratch = new Map<string, Float32Array>();
 
   /** @throws {@link BackendUnavailableError} when gpu.js cannot start in `mode`. */
-  constructor(readonly mode: GpujsMode) {
+  constructor(
+    readonly mode: GpujsMode,
+    residency: ResidencyOptions = { resident: true, strict: false },
+  ) {
     const gpujs = loadGpujs();
     this.expected = kernelClassOf(gpujs, mode);
     try {
@@ -75,6 +116,8 @@ export class GpujsContext {
       throw new BackendUnavailableError(`gpu.js cannot start in mode ${mode}: ${(e as Error).message}`);
     }
     this.textures = mode === 'headlessgl';
+    this.residentOutputs = this.textures && residency.resident;
+    this.strict = residency.strict;
     const maxTextureSize = this.textures ? (gpujs.HeadlessGLKernel.features?.maxTextureSize ?? 4096) : Infinity;
     this.limits = { label: `gpujs:${mode}`, maxTextureSize };
   }
@@ -125,11 +168,18 @@ export class GpujsContext {
     if (!entry) {
       // Pipelining means textures, so only GL modes pipeline. In the others it buys nothing, and gpu.js's cpu
       // mode even keeps a pipelined kernel's first result buffer when its output is resized (stale sizes).
-      entry = this.build(def, bound, this.textures && (def.pipeline ?? false), false);
+      // With residency every kernel returns a texture: an op's outputs then stay on the device.
+      entry = this.build(def, bound, this.textures && (this.residentOutputs || (def.pipeline ?? false)), false);
       this.kernels.set(key, entry);
     }
     this.stats.kernelRuns++;
     return this.invoke(entry, def.name, output, args);
+  }
+
+  private flatten(t: GpuTexture, length: number): GpuTexture {
+    if (!this.flattener) this.flattener = this.build({ name: 'flatten', source: UPLOAD_SOURCE }, 8, true, true);
+    this.stats.kernelRuns++;
+    return this.invoke(this.flattener, 'flatten', [length], [t]) as GpuTexture;
   }
 
   private uploadRaw(a: Float32Array): GpuTexture {
@@ -156,6 +206,16 @@ export class GpujsContext {
    * converted through scratch buffer `slot` first.
    */
   upload(a: Float32Array | Int32Array | Uint8Array, slot: string, temps: GpuTexture[]): DeviceArray {
+    if (this.residentOutputs && a instanceof Float32Array) {
+      const m = this.mirrorOf(a);
+      if (m !== null) {
+        if (this.strict) this.checkPoisoned(m);
+        this.stats.deviceHits++;
+        return m.tex;
+      }
+      // Part of the array may be mirrored under another extent: bring that part home before uploading.
+      this.hostRead(a);
+    }
     const f = this.asFloat32(a, slot);
     if (!this.textures) return f;
     this.stats.uploads++;
@@ -175,6 +235,135 @@ export class GpujsContext {
   free(arrays: readonly DeviceArray[]): void {
     if (!this.textures) return;
     for (const a of arrays) (a as GpuTexture).delete();
+  }
+
+  private mirrorOf(a: Float32Array): Mirror | null {
+    const list = this.mirrors.get(a.buffer);
+    if (list === undefined) return null;
+    const start = a.byteOffset, end = start + a.byteLength;
+    for (const m of list) if (m.start === start && m.end === end) return m;
+    return null;
+  }
+
+  /** Mirrors of `a.buffer` overlapping `a`'s extent. */
+  private overlapping(a: Float32Array): Mirror[] {
+    const list = this.mirrors.get(a.buffer);
+    if (list === undefined) return [];
+    const start = a.byteOffset, end = start + a.byteLength;
+    return list.filter((m) => m.start < end && start < m.end);
+  }
+
+  private readBack(m: Mirror): void {
+    this.stats.syncReadbacks++;
+    this.stats.readbacks++;
+    const r = m.tex.toArray();
+    if (Array.isArray(r)) {
+      let o = 0;
+      for (const row of r) {
+        const n = Math.min(row.length, m.view.length - o);
+        m.view.set(n === row.length ? row : row.subarray(0, n), o);
+        o += n;
+      }
+    } else {
+      m.view.set(r.length === m.view.length ? r : r.subarray(0, m.view.length));
+    }
+  }
+
+  private drop(m: Mirror): void {
+    const list = this.mirrors.get(m.view.buffer)!;
+    list.splice(list.indexOf(m), 1);
+    if (list.length === 0) this.mirrors.delete(m.view.buffer);
+    m.tex.delete();
+  }
+
+  private checkPoisoned(m: Mirror): void {
+    const v = m.view;
+    for (let i = 0; i < v.length; i++) {
+      if (v[i] === v[i]) {
+        throw new Error(
+          `gpujs:${this.mode} residency: element ${i} of an array of ${v.length} was written on the host while the array's ` +
+            'current values were on the device; call backend.sync() before writing arrays that ops produced',
+        );
+      }
+    }
+  }
+
+  /**
+   * Makes the host copy of `a` current before the host reads it: overlapping mirrors are read back, then
+   * forgotten (the next op that reads `a` uploads it again).
+   */
+  hostRead(a: Float32Array): void {
+    if (!this.residentOutputs) return;
+    for (const m of this.overlapping(a)) {
+      this.readBack(m);
+      this.drop(m);
+    }
+  }
+
+  /**
+   * Call before the host overwrites `a` (all of it): mirrors inside `a` are forgotten, and mirrors that
+   * only partly overlap it are read back first, so the values outside `a` survive.
+   */
+  beforeHostWrite(a: Float32Array): void {
+    if (!this.residentOutputs) return;
+    const start = a.byteOffset, end = start + a.byteLength;
+    for (const m of this.overlapping(a)) {
+      if (m.start < start || m.end > end) this.readBack(m);
+      this.drop(m);
+    }
+  }
+
+  /** Reads every mirror back into its array and forgets them all; afterwards the host may read and write anything. */
+  sync(): void {
+    for (const list of [...this.mirrors.values()]) {
+      for (const m of [...list]) {
+        this.readBack(m);
+        this.drop(m);
+      }
+    }
+  }
+
+  /** Number of arrays whose current values are on the device only. */
+  get mirrored(): number {
+    let n = 0;
+    for (const list of this.mirrors.values()) n += list.length;
+    return n;
+  }
+
+  /**
+   * An op's output array: with residency the result stays on the device as `out`'s mirror (when it covers
+   * `out` exactly, `length` values); otherwise it is read back into `out` like {@link GpujsContext.read1d}.
+   */
+  result1d(result: unknown, out: Float32Array, length: number): Float32Array {
+    if (!this.keep(result, out, length, false)) this.read1d(result, out);
+    return out;
+  }
+
+  /** The 2-D form of {@link GpujsContext.result1d} (see {@link GpujsContext.read2d}). */
+  result2d(result: unknown, out: Float32Array, width: number, height: number): Float32Array {
+    if (!this.keep(result, out, width * height, true)) this.read2d(result, out, width, height);
+    return out;
+  }
+
+  private keep(result: unknown, out: Float32Array, length: number, twoD: boolean): boolean {
+    if (!this.residentOutputs || out.length !== length || result instanceof Float32Array || Array.isArray(result)) {
+      this.beforeHostWrite(out);
+      return false;
+    }
+    // Mirrors must be 1-D textures like uploads: gpu.js compiles a kernel for the texture class of each
+    // argument and cannot switch between 1-D and 2-D ones. A 2-D result is copied into a new 1-D texture on
+    // the device (flat index y * width + x, the feature-major order). Otherwise a second handle on the
+    // kernel's output texture: the kernel's next run detaches from it (gpu.js renders into a new texture
+    // while a clone is outstanding), so this one keeps these values.
+    const tex = twoD ? this.flatten(result as GpuTexture, length) : (result as GpuTexture).clone();
+    this.beforeHostWrite(out);
+    const m: Mirror = { view: out, start: out.byteOffset, end: out.byteOffset + out.byteLength, tex };
+    const list = this.mirrors.get(out.buffer);
+    if (list) list.push(m);
+    else this.mirrors.set(out.buffer, [m]);
+    this.stats.deferred++;
+    if (this.strict) out.fill(NaN);
+    return true;
   }
 
   /** A result as host arrays: pipelined results (textures, GL modes) are read back, others are already arrays. */
@@ -209,8 +398,11 @@ export class GpujsContext {
 
   /** Destroys the gpu.js instance and its kernels; the context must not be used afterwards. */
   destroy(): void {
+    for (const list of this.mirrors.values()) for (const m of list) m.tex.delete();
+    this.mirrors.clear();
     this.kernels.clear();
     this.uploader = null;
+    this.flattener = null;
     void this.gpu.destroy();
   }
 }

@@ -72,6 +72,7 @@ export class DenseOps {
     this.check('denseForward', nIn, nOut, batch, batch, nOut);
     if (nOut * batch === 0) return y;
     if (nIn === 0) {
+      this.ctx.beforeHostWrite(y);
       for (let j = 0; j < nOut; j++) y.fill(bias === null ? 0 : bias[j]!, j * batch, (j + 1) * batch);
       return y;
     }
@@ -80,7 +81,7 @@ export class DenseOps {
       const c = this.ctx;
       const r = c.run(FORWARD, nIn, [batch, nOut], c.upload(w, 'w', temps), c.upload(x, 'x', temps),
         c.upload(bias ?? new Float32Array(1), 'bias', temps), nIn, batch, bias === null ? 0 : 1);
-      return c.read2d(r, y, batch, nOut);
+      return c.result2d(r, y, batch, nOut);
     } finally {
       this.ctx.free(temps);
     }
@@ -89,12 +90,15 @@ export class DenseOps {
   denseInputGrad(w: Float32Array, nIn: number, nOut: number, dy: Float32Array, batch: number, dx: Float32Array): Float32Array {
     this.check('denseInputGrad', nIn, nOut, batch, batch, nIn);
     if (nIn * batch === 0) return dx;
-    if (nOut === 0) return dx.fill(0, 0, nIn * batch);
+    if (nOut === 0) {
+      this.ctx.beforeHostWrite(dx);
+      return dx.fill(0, 0, nIn * batch);
+    }
     const temps: GpuTexture[] = [];
     try {
       const c = this.ctx;
       const r = c.run(INPUT_GRAD, nOut, [batch, nIn], c.upload(w, 'w', temps), c.upload(dy, 'dy', temps), nIn, nOut, batch);
-      return c.read2d(r, dx, batch, nIn);
+      return c.result2d(r, dx, batch, nIn);
     } finally {
       this.ctx.free(temps);
     }
@@ -103,12 +107,15 @@ export class DenseOps {
   denseWeightGrad(nIn: number, nOut: number, dy: Float32Array, x: Float32Array, batch: number, dw: Float32Array): Float32Array {
     this.check('denseWeightGrad', nIn, nOut, batch, nIn, nOut);
     if (nIn * nOut === 0) return dw;
-    if (batch === 0) return dw.fill(0, 0, nIn * nOut);
+    if (batch === 0) {
+      this.ctx.beforeHostWrite(dw);
+      return dw.fill(0, 0, nIn * nOut);
+    }
     const temps: GpuTexture[] = [];
     try {
       const c = this.ctx;
       const r = c.run(WEIGHT_GRAD, batch, [nIn, nOut], c.upload(dy, 'dy', temps), c.upload(x, 'x', temps), batch);
-      return c.read2d(r, dw, nIn, nOut);
+      return c.result2d(r, dw, nIn, nOut);
     } finally {
       this.ctx.free(temps);
     }

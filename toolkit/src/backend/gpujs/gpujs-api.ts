@@ -27,6 +27,8 @@ export interface GpuKernel {
 /** A pipelined kernel result living in GPU memory (GL modes). */
 export interface GpuTexture {
   toArray(): Float32Array | Float32Array[];
+  /** A second handle on the same device texture (reference-counted); a kernel's next run leaves it intact. */
+  clone(): GpuTexture;
   delete(): void;
 }
 

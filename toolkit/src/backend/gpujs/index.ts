@@ -7,11 +7,12 @@
  *   toolkit is imported (gpujs-api.ts).
  * - Honest: the mode that runs is the mode asked for, checked on every kernel call (context.ts); a mode
  *   that cannot run is a {@link BackendUnavailableError} that says why.
- * - Device-resident where gpu.js allows: topology index arrays are uploaded once per topology (topology.ts),
- *   each op uploads its inputs once and chains its kernels on the device (pipelined textures in GL modes;
- *   gpu.js has no device memory in the cpu and webasm modes), and the sparse layer's backward pass is one
- *   fused op sharing its uploads ({@link GpujsBackend.spmmBackward}). Op outputs are read back, because the
- *   Backend interface returns typed arrays.
+ * - Device-resident where gpu.js allows (GL modes; gpu.js has no device memory in the cpu and webasm modes):
+ *   topology index arrays are uploaded once per topology (topology.ts); each op chains its kernels on the
+ *   device (pipelined textures); and op outputs stay on the device as mirrors of the caller's arrays, read by
+ *   the next op without a round trip, until {@link Backend.sync} brings them home (context.ts). A training
+ *   step on headlessgl therefore uploads its batch and dropout masks and reads back only its loss and
+ *   predictions; the training loop syncs before evolution, checks and checkpoints.
  * - The gpu.js traps (ENVIRONMENT-NOTES.md), each tested in test/backend-gpujs/traps.test.ts: loop bounds
  *   come from the data (longest row or column, batch, features), rounded up to a power of two, because gpu.js
  *   silently stops loops at `loopMaxIterations`; changing array sizes use `dynamicArguments` and
@@ -34,7 +35,7 @@ import { dropoutMask, dropoutScale } from '../cpu/dropout';
 import type { Backend } from '../backend';
 import { BackendUnavailableError } from '../../core/errors';
 import { ActivationOps } from './activation';
-import { GpujsContext, type ContextStats } from './context';
+import { GpujsContext, type ContextStats, type ResidencyOptions } from './context';
 import { DenseOps } from './dense';
 import { LossOps } from './loss';
 import { checkGpujsMode, gpujsUnavailableReason, type GpujsMode } from './modes';
@@ -44,7 +45,7 @@ import { TopologyCache } from './topology';
 
 export { GPUJS_MODES, GPUJS_PREFERENCE, availableGpujsModes, bestGpujsMode, gpujsUnavailableReason, headlessGlSoftwareReason, isGpujsMode, type GpujsMode } from './modes';
 export { INDEX_LIMIT } from './limits';
-export type { ContextStats } from './context';
+export type { ContextStats, ResidencyOptions } from './context';
 
 /** A gpu.js {@link Backend}, with the optional fused sparse backward and counters of its device traffic. */
 export interface GpujsBackend extends Backend {
@@ -52,6 +53,12 @@ export interface GpujsBackend extends Backend {
   readonly mode: GpujsMode;
   /** Counters of kernel runs, uploads and read-backs since the context was created. */
   readonly stats: ContextStats;
+  /** Whether op outputs stay on the device between ops (GL modes with residency on). */
+  readonly resident: boolean;
+  /** Arrays whose current values are on the device only (0 right after {@link Backend.sync}). */
+  mirrored(): number;
+  /** Reads every array whose current values are on the device back to the host (see {@link Backend.sync}). */
+  sync(arrays?: readonly Float32Array[]): void;
   /** Matrices whose index arrays were uploaded (one per topology, so one per evolution event and layer). */
   topologyUploads(): number;
   /**
@@ -65,16 +72,31 @@ export interface GpujsBackend extends Backend {
   dispose(): void;
 }
 
-const contexts = new Map<GpujsMode, { ctx: GpujsContext; topo: TopologyCache }>();
+/** Options of {@link gpujsBackend}. */
+export interface GpujsOptions {
+  /**
+   * Keep op outputs on the device between ops (GL modes). Default: on, unless the environment variable
+   * `SYNAPSES_GPUJS_RESIDENT` is `0` (every op output is then read back, as a comparison).
+   */
+  readonly resident?: boolean;
+  /**
+   * Poison stale host copies with NaN and check, before the device uses an array, that the host did not
+   * write it since (see context.ts). For tests; default: the environment variable `SYNAPSES_GPUJS_STRICT` is `1`.
+   */
+  readonly strict?: boolean;
+}
 
-function contextFor(mode: GpujsMode): { ctx: GpujsContext; topo: TopologyCache } {
-  let c = contexts.get(mode);
+const contexts = new Map<string, { ctx: GpujsContext; topo: TopologyCache }>();
+
+function contextFor(mode: GpujsMode, residency: ResidencyOptions): { ctx: GpujsContext; topo: TopologyCache } {
+  const key = `${mode}|${residency.resident}|${residency.strict}`;
+  let c = contexts.get(key);
   if (!c) {
     const why = gpujsUnavailableReason(mode);
     if (why !== null) throw new BackendUnavailableError(`gpu.js mode ${mode} cannot run here: ${why}`);
-    const ctx = new GpujsContext(mode);
+    const ctx = new GpujsContext(mode, residency);
     c = { ctx, topo: new TopologyCache(ctx) };
-    contexts.set(mode, c);
+    contexts.set(key, c);
   }
   return c;
 }
@@ -85,9 +107,14 @@ function contextFor(mode: GpujsMode): { ctx: GpujsContext; topo: TopologyCache }
  * @throws {@link UnknownNameError} for an unknown mode, {@link BackendUnavailableError} (saying why) when
  *   the mode cannot run here.
  */
-export function gpujsBackend(mode: string): GpujsBackend {
+export function gpujsBackend(mode: string, options: GpujsOptions = {}): GpujsBackend {
   const m = checkGpujsMode(mode);
-  const { ctx, topo } = contextFor(m);
+  const residency: ResidencyOptions = {
+    resident: options.resident ?? process.env.SYNAPSES_GPUJS_RESIDENT !== '0',
+    strict: options.strict ?? process.env.SYNAPSES_GPUJS_STRICT === '1',
+  };
+  const key = `${m}|${residency.resident}|${residency.strict}`;
+  const { ctx, topo } = contextFor(m, residency);
   const sparse = new SparseOps(ctx, topo);
   const dense = new DenseOps(ctx);
   const act = new ActivationOps(ctx);
@@ -97,6 +124,12 @@ export function gpujsBackend(mode: string): GpujsBackend {
     name: 'gpujs',
     mode: m,
     stats: ctx.stats,
+    resident: ctx.residentOutputs,
+    mirrored: () => ctx.mirrored,
+    sync: (arrays) => {
+      if (arrays === undefined) ctx.sync();
+      else for (const a of arrays) ctx.hostRead(a);
+    },
     topologyUploads: () => topo.uploads,
     spmmForward: (w, x, batch, bias, y) => sparse.spmmForward(w, x, batch, bias, y),
     spmmInputGrad: (w, dy, batch, dx) => sparse.spmmInputGrad(w, dy, batch, dx),
@@ -121,7 +154,9 @@ export function gpujsBackend(mode: string): GpujsBackend {
     sgdStep: (param, grad, velocity, h) => optim.sgdStep(param, grad, velocity, h),
     adamStep: (param, grad, m, v, h) => optim.adamStep(param, grad, m, v, h),
     dispose: () => {
-      if (contexts.get(m)?.ctx === ctx) contexts.delete(m);
+      // Arrays whose values are only on the device come home first: a model outlives its backend.
+      ctx.sync();
+      if (contexts.get(key)?.ctx === ctx) contexts.delete(key);
       ctx.destroy();
     },
   };

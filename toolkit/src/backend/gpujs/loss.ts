@@ -137,7 +137,7 @@ export class LossOps {
       const X = c.upload(logits, 'logits', temps), L = c.upload(labels, 'labels', temps);
       const M = c.run(COLUMN_MAX, n, [batch], X, n, batch);
       const LSE = c.run(LOG_PARTITION, n, [batch], X, M, n, batch);
-      c.read2d(c.run(CE_GRAD, 1, [batch, n], X, LSE, L, batch, Float32Array.of(1 / batch)), grad, batch, n);
+      c.result2d(c.run(CE_GRAD, 1, [batch, n], X, LSE, L, batch, Float32Array.of(1 / batch)), grad, batch, n);
       return this.finish(c.run(CE_LOSS, 1, [batch], X, LSE, L, batch), c.run(ARGMAX, n, [batch], X, n, batch), batch, pred);
     } finally {
       this.ctx.free(temps);
@@ -151,7 +151,7 @@ export class LossOps {
     try {
       const c = this.ctx;
       const X = c.upload(output, 'logits', temps), L = c.upload(labels, 'labels', temps);
-      c.read2d(c.run(MSE_GRAD, 1, [batch, n], X, L, batch, Float32Array.of(2 / (n * batch))), grad, batch, n);
+      c.result2d(c.run(MSE_GRAD, 1, [batch, n], X, L, batch, Float32Array.of(2 / (n * batch))), grad, batch, n);
       return this.finish(c.run(MSE_LOSS, n, [batch], X, L, n, batch), c.run(ARGMAX, n, [batch], X, n, batch), batch, pred);
     } finally {
       this.ctx.free(temps);

@@ -83,8 +83,8 @@ export class OptimOps {
       const W = c.upload(param, 'param', temps), G = c.upload(grad, 'grad', temps);
       const V = c.run(SGD_VELOCITY, 1, [n], W, G, c.upload(velocity, 'state', temps), hp);
       const w = c.run(SGD_PARAM, 1, [n], W, G, V, hp);
-      c.read1d(V, velocity);
-      c.read1d(w, param);
+      c.result1d(V, velocity, n);
+      c.result1d(w, param, n);
     } finally {
       this.ctx.free(temps);
     }
@@ -104,9 +104,9 @@ export class OptimOps {
       const M = c.run(ADAM_M, 1, [n], W, G, c.upload(m, 'm', temps), hp);
       const V = c.run(ADAM_V, 1, [n], W, G, c.upload(v, 'v', temps), hp);
       const w = c.run(ADAM_PARAM, 1, [n], W, M, V, hp);
-      c.read1d(M, m);
-      c.read1d(V, v);
-      c.read1d(w, param);
+      c.result1d(M, m, n);
+      c.result1d(V, v, n);
+      c.result1d(w, param, n);
     } finally {
       this.ctx.free(temps);
     }

@@ -118,6 +118,7 @@ export class SparseOps {
     this.checkSizes('spmmForward', w, batch, batch, rows);
     if (rows * batch === 0) return y;
     if (nnz === 0) {
+      this.ctx.beforeHostWrite(y);
       for (let j = 0; j < rows; j++) y.fill(bias === null ? 0 : bias[j]!, j * batch, (j + 1) * batch);
       return y;
     }
@@ -127,7 +128,7 @@ export class SparseOps {
       const up = this.ctx;
       const r = up.run(FORWARD, t.maxRow, [batch, rows], t.rowPtr, t.colIdx, up.upload(w.values, 'values', temps), up.upload(x, 'x', temps),
         bias === null ? this.dummy() : up.upload(bias, 'bias', temps), batch, bias === null ? 0 : 1);
-      return up.read2d(r, y, batch, rows);
+      return up.result2d(r, y, batch, rows);
     } finally {
       this.ctx.free(temps);
     }
@@ -137,19 +138,22 @@ export class SparseOps {
     const c = this.topo.cols(w);
     const valuesT = this.ctx.run(PERMUTE, 1, [w.nnz], this.ctx.upload(w.values, 'values', temps), c.perm);
     const r = this.ctx.run(INPUT_GRAD, c.maxCol, [batch, w.cols], c.colPtr, c.rowIdx, valuesT, dy, batch);
-    return this.ctx.read2d(r, dx, batch, w.cols);
+    return this.ctx.result2d(r, dx, batch, w.cols);
   }
 
   private weightGradWith(w: CsrMatrix, dy: DeviceArray, x: DeviceArray, batch: number, dw: Float32Array): Float32Array {
     const t = this.topo.rows(w);
     const r = this.ctx.run(WEIGHT_GRAD, batch, [w.nnz], t.rowOf, t.colIdx, dy, x, batch);
-    return this.ctx.read1d(r, dw);
+    return this.ctx.result1d(r, dw, w.nnz);
   }
 
   spmmInputGrad(w: CsrMatrix, dy: Float32Array, batch: number, dx: Float32Array): Float32Array {
     this.checkSizes('spmmInputGrad', w, batch, batch, w.cols);
     if (w.cols * batch === 0) return dx;
-    if (w.nnz === 0 || batch === 0) return dx.fill(0, 0, w.cols * batch);
+    if (w.nnz === 0 || batch === 0) {
+      this.ctx.beforeHostWrite(dx);
+      return dx.fill(0, 0, w.cols * batch);
+    }
     const temps: GpuTexture[] = [];
     try {
       return this.inputGradWith(w, this.ctx.upload(dy, 'dy', temps), batch, dx, temps);
@@ -161,7 +165,10 @@ export class SparseOps {
   spmmWeightGrad(w: CsrMatrix, dy: Float32Array, x: Float32Array, batch: number, dw: Float32Array): Float32Array {
     this.checkSizes('spmmWeightGrad', w, batch, 0, 0);
     if (w.nnz === 0) return dw;
-    if (batch === 0) return dw.fill(0, 0, w.nnz);
+    if (batch === 0) {
+      this.ctx.beforeHostWrite(dw);
+      return dw.fill(0, 0, w.nnz);
+    }
     const temps: GpuTexture[] = [];
     try {
       return this.weightGradWith(w, this.ctx.upload(dy, 'dy', temps), this.ctx.upload(x, 'x', temps), batch, dw);
@@ -174,10 +181,13 @@ export class SparseOps {
   biasGrad(dy: Float32Array, n: number, batch: number, db: Float32Array): Float32Array {
     checkIndexRange(this.ctx.limits, 'biasGrad', [['dy (n x batch)', n * batch]]);
     if (n === 0) return db;
-    if (batch === 0) return db.fill(0, 0, n);
+    if (batch === 0) {
+      this.ctx.beforeHostWrite(db);
+      return db.fill(0, 0, n);
+    }
     const temps: GpuTexture[] = [];
     try {
-      return this.ctx.read1d(this.ctx.run(BIAS_GRAD, batch, [n], this.ctx.upload(dy, 'dy', temps), batch), db);
+      return this.ctx.result1d(this.ctx.run(BIAS_GRAD, batch, [n], this.ctx.upload(dy, 'dy', temps), batch), db, n);
     } finally {
       this.ctx.free(temps);
     }
@@ -200,7 +210,7 @@ export class SparseOps {
     try {
       const DY = this.ctx.upload(dy, 'dy', temps);
       this.weightGradWith(w, DY, this.ctx.upload(x, 'x', temps), batch, dw);
-      this.ctx.read1d(this.ctx.run(BIAS_GRAD, batch, [w.rows], DY, batch), db);
+      this.ctx.result1d(this.ctx.run(BIAS_GRAD, batch, [w.rows], DY, batch), db, w.rows);
       return dx ? this.inputGradWith(w, DY, batch, dx, temps) : null;
     } finally {
       this.ctx.free(temps);
