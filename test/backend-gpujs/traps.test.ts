@@ -186,8 +186,10 @@ describeBackends('gpu.js traps', (anyBe, tol, name) => {
     const labels = Int32Array.from({ length: batch }, (_, b) => b % n);
     let before = { ...s };
     be.softmaxCrossEntropy(logits, labels, n, batch, new Float32Array(n * batch), new Int32Array(batch));
-    // max -> log-partition -> (gradient, per-sample loss) and argmax: 5 kernels, 3 results read back.
-    expect(s.kernelRuns - before.kernelRuns).toBe(5);
+    // max -> log-partition -> (gradient, per-sample loss) and argmax: 5 kernels, 3 results read back (the
+    // gradient by the harness's sync in headlessgl, where it stays on the device as a 1-D copy: one more kernel).
+    const mirrors = be.mode === 'headlessgl' ? 1 : 0;
+    expect(s.kernelRuns - before.kernelRuns).toBe(5 + mirrors);
     expect(s.readbacks - before.readbacks).toBe(3);
     expect(s.uploads - before.uploads).toBe(be.mode === 'headlessgl' ? 2 : 0);
 
@@ -198,8 +200,9 @@ describeBackends('gpu.js traps', (anyBe, tol, name) => {
     before = { ...s };
     const dw = new Float32Array(w.nnz), db = new Float32Array(12), dx = new Float32Array(9 * batch);
     be.spmmBackward(w, dy, x, batch, dw, db, dx);
-    // dy, x and the values go up once; permute -> input gradient stays on the device; dw, db, dx come back.
-    expect(s.kernelRuns - before.kernelRuns).toBe(4);
+    // dy, x and the values go up once; permute -> input gradient stays on the device; dw, db, dx come back
+    // (in headlessgl through the harness's sync, after a 1-D copy of the 2-D dx on the device).
+    expect(s.kernelRuns - before.kernelRuns).toBe(4 + mirrors);
     expect(s.readbacks - before.readbacks).toBe(3);
     expect(s.uploads - before.uploads).toBe(be.mode === 'headlessgl' ? 3 : 0);
     expect(s.residentUploads - before.residentUploads).toBe(3); // the transposed index, built on first use

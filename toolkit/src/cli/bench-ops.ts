@@ -30,7 +30,8 @@ export const BENCH_OPS = [
  * Milliseconds per training step spent in each op, summed over the layers it applies to: the sparse products
  * over every sparse layer; the activation, its gradient and dropout over every hidden layer; the loss once;
  * SGD over every weight and bias array. `spmmBackward` (the fused backward of the three sparse products) is
- * timed only where the backend has it; `alpha` is the activation's negative slope.
+ * timed only where the backend has it; `alpha` is the activation's negative slope. On a backend that keeps
+ * op outputs on a device, each timing includes bringing the outputs home ({@link Backend.sync}).
  */
 export function opMilliseconds(backend: Backend, layers: readonly SparseLinear[], batch: number, alpha = 0.6, minSeconds = 0.3): Record<string, number> {
   const r = rngFor(2, 'bench-ops', batch);
@@ -55,7 +56,13 @@ export function opMilliseconds(backend: Backend, layers: readonly SparseLinear[]
   const pred = new Int32Array(batch);
   const sgd = { lr: 0.01, momentum: 0.9, weightDecay: 0.0002, nesterov: false };
   const ms: Record<string, number> = {};
-  const t = (fn: () => void): number => timeMs(fn, minSeconds);
+  // A backend that keeps outputs on a device syncs inside the timing: each op is timed as a round trip
+  // (inputs up, outputs back), as the op would cost on its own.
+  const t = (fn: () => void): number =>
+    timeMs(() => {
+      fn();
+      backend.sync?.();
+    }, minSeconds);
   ms.spmmForward = t(() => bufs.forEach((b) => backend.spmmForward(b.l.weights, b.x, batch, b.l.bias.values, b.y)));
   ms.spmmInputGrad = t(() => bufs.forEach((b) => backend.spmmInputGrad(b.l.weights, b.dy, batch, b.dx)));
   ms.spmmWeightGrad = t(() => bufs.forEach((b) => backend.spmmWeightGrad(b.l.weights, b.dy, b.x, batch, b.dw)));
