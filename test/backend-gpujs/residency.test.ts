@@ -13,7 +13,7 @@ import { syntheticClassification } from '../../toolkit/src/data/synthetic';
 import { erdosRenyi } from '../../toolkit/src/sparse/topology';
 import { mlp, type Model } from '../../toolkit/src/train/model';
 import { describeBackends } from '../backend/describe-backends';
-import { expectClose, randomArray } from '../backend/oracle';
+import { expectClose, randomArray, randomSparse } from '../backend/oracle';
 
 const cpu = cpuBackend();
 
@@ -31,10 +31,38 @@ function chain(be: Backend, seed: number): { y2: Float32Array; h: Float32Array; 
   return { y2, h, y1 };
 }
 
-function smallModel(be: Backend): { model: Model; data: ReturnType<typeof syntheticClassification> } {
+/** Training set-ups that touch every host access the toolkit makes (see the residency on/off test). */
+const VARIANTS = {
+  'SET, SGD, relu, dropout, cross-entropy': {},
+  'RigL (gradient regrowth every 3 steps), Adam, SReLU, MSE': {
+    activation: 'srelu', optimizer: { name: 'adam', lr: 0.01 }, loss: 'mse',
+    policy: {
+      trigger: { name: 'every-steps', k: 3, start: 0, end: 0.75 }, fraction: { name: 'cosine', zeta: 0.3, final: 0, end: 0.75 },
+      prune: { name: 'magnitude' }, regrow: { name: 'gradient' }, init: { name: 'zero' }, layers: 'all',
+    },
+  },
+  'probabilistic per-step evolution, the reference weight decay, tanh': {
+    activation: 'tanh', optimizer: { name: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 0.01, weightDecayMode: 'reference' },
+    policy: {
+      trigger: { name: 'probabilistic', p: 0.3 }, fraction: { name: 'constant', zeta: 0.3 }, prune: { name: 'signed-magnitude' },
+      regrow: { name: 'random' }, init: { name: 'he-normal' }, layers: 'all',
+    },
+  },
+  'SNFS (momentum redistribution across layers)': { policy: 'snfs' },
+} as const;
+
+function smallModel(be: Backend, v: { activation?: string; policy?: string | object; optimizer?: object; loss?: string } = {}): {
+  model: Model; data: ReturnType<typeof syntheticClassification>;
+} {
   const data = syntheticClassification({ nSamples: 96, nFeatures: 12, nClasses: 3, seed: 11 });
-  const model = mlp([12, 16, 16, 3], { sparsity: { kind: 'density', density: 0.5 }, activation: 'relu', dropout: 0.2, seed: 12, backend: be });
-  model.compile({ optimizer: { name: 'sgd', lr: 0.05, momentum: 0.9 }, policy: 'set' });
+  const model = mlp([12, 16, 16, 3], {
+    sparsity: { kind: 'density', density: 0.5 }, activation: (v.activation ?? 'relu') as 'relu', dropout: 0.2, seed: 12, backend: be,
+  });
+  model.compile({
+    optimizer: (v.optimizer ?? { name: 'sgd', lr: 0.05, momentum: 0.9 }) as { name: 'sgd' },
+    policy: (v.policy ?? 'set') as string,
+    loss: (v.loss ?? 'cross-entropy') as 'mse',
+  });
   return { model, data };
 }
 
@@ -87,7 +115,11 @@ describeBackends('gpu.js device residency', (_proxied, tol, name) => {
       h[3] = 1;
       const w = erdosRenyi(30, 2, 2, rngFor(4, 'w'));
       expect(() => be.spmmForward(w, h, 8, null, new Float32Array(16))).toThrow(/written on the host.*backend\.sync\(\)/);
+      // So is a sync that would overwrite the host's write.
+      expect(() => be.sync()).toThrow(/element 3 of an array of 240 was written on the host/);
+      h[3] = NaN; // undo the illegal write, so the device's values can come home
       be.sync();
+      expect(be.mirrored()).toBe(0);
     });
 
     it('a view of a different extent than the op wrote is brought home first, so it reads current values', () => {
@@ -106,6 +138,97 @@ describeBackends('gpu.js device residency', (_proxied, tol, name) => {
       be.sync();
       expectClose(copy, h, 0, 'identity copy');
     });
+  });
+
+  describe('every op reads inputs that live on the device', () => {
+    /** An op run with its array inputs passed through `d` (a copy made on the device, or nothing for the CPU). */
+    type Case = (b: Backend, d: (a: Float32Array) => Float32Array) => Float32Array[];
+    const n = 6, batch = 5, nIn = 7;
+    const arrays = (seed: number) => {
+      const r = rngFor(seed, 'resident-op');
+      return {
+        w: randomSparse(n, nIn, 0.5, r).csr, W: randomArray(n * nIn, r), x: randomArray(nIn * batch, r), h: randomArray(n * batch, r, 2),
+        dy: randomArray(n * batch, r), bias: randomArray(n, r), g: randomArray(40, r), p: randomArray(40, r), v: randomArray(40, r, 0.1),
+        m: randomArray(40, r, 0.1), vv: Float32Array.from(randomArray(40, r, 0.1), Math.abs),
+        labels: Int32Array.from({ length: batch }, (_, i) => (i * 7) % n),
+        srelu: { tl: randomArray(n, r, 0.2), al: randomArray(n, r, 0.2), tr: Float32Array.from(randomArray(n, r), (t) => 1 + Math.abs(t)), ar: randomArray(n, r) },
+      };
+    };
+    const zeros = (k: number) => new Float32Array(k);
+    const sgd = { lr: 0.1, momentum: 0.9, weightDecay: 0.01, nesterov: false };
+    const cases: Record<string, Case> = {
+      'sparse products': (b, d) => {
+        const a = arrays(1);
+        const w = a.w, x = d(a.x), dy = d(a.dy);
+        const y = b.spmmForward(w, x, batch, d(a.bias), zeros(n * batch));
+        const dx = b.spmmInputGrad(w, dy, batch, zeros(nIn * batch));
+        const dw = b.spmmWeightGrad(w, dy, x, batch, zeros(w.nnz));
+        const fused = [zeros(w.nnz), zeros(n), zeros(nIn * batch)] as const;
+        if (b.spmmBackward) b.spmmBackward(w, dy, x, batch, fused[0], fused[1], fused[2]);
+        else [b.spmmWeightGrad(w, dy, x, batch, fused[0]), b.biasGrad(dy, n, batch, fused[1]), b.spmmInputGrad(w, dy, batch, fused[2])];
+        return [y, dx, dw, ...fused, b.biasGrad(dy, n, batch, zeros(n))];
+      },
+      'dense products': (b, d) => {
+        const a = arrays(2);
+        const W = d(a.W), x = d(a.x), dy = d(a.dy);
+        return [
+          b.denseForward(W, nIn, n, x, batch, d(a.bias), zeros(n * batch)),
+          b.denseInputGrad(W, nIn, n, dy, batch, zeros(nIn * batch)),
+          b.denseWeightGrad(nIn, n, dy, x, batch, zeros(n * nIn)),
+        ];
+      },
+      'activations, twice in a row (an output fed back to the kernel that made it)': (b, d) => {
+        const a = arrays(3);
+        const h = d(a.h), dy = d(a.dy);
+        const out: Float32Array[] = [];
+        for (const op of ['relu', 'leaky-relu', 'tanh', 'sigmoid'] as const) {
+          const y = b.unaryForward(op, h, 0.3, zeros(n * batch));
+          const y2 = b.unaryForward(op, y, 0.3, zeros(n * batch));
+          out.push(y, y2, b.unaryBackward(op, h, y, dy, 0.3, zeros(n * batch)));
+        }
+        return out;
+      },
+      'srelu and softmax': (b, d) => {
+        const a = arrays(4);
+        const h = d(a.h), dy = d(a.dy);
+        const p = { tl: d(a.srelu.tl), al: d(a.srelu.al), tr: d(a.srelu.tr), ar: d(a.srelu.ar) };
+        const dp = { tl: zeros(n), al: zeros(n), tr: zeros(n), ar: zeros(n) };
+        const y = b.sreluForward(h, n, batch, p, zeros(n * batch));
+        const dx = b.sreluBackward(h, n, batch, p, dy, zeros(n * batch), dp);
+        const s = b.softmaxForward(h, n, batch, zeros(n * batch));
+        return [y, dx, dp.tl, dp.al, dp.tr, dp.ar, s, b.softmaxBackward(s, dy, n, batch, zeros(n * batch))];
+      },
+      'dropout, losses': (b, d) => {
+        const a = arrays(5);
+        const h = d(a.h);
+        const mask = Uint8Array.from({ length: n * batch }, (_, i) => i % 3 ? 1 : 0);
+        const grad = zeros(n * batch), grad2 = zeros(n * batch), pred = new Int32Array(batch);
+        const l1 = b.softmaxCrossEntropy(h, a.labels, n, batch, grad, pred);
+        const l2 = b.mseOneHot(h, a.labels, n, batch, grad2, pred);
+        return [b.dropoutForward(h, mask, 1.25, zeros(n * batch)), grad, grad2, Float32Array.of(l1, l2), Float32Array.from(pred)];
+      },
+      'optimizer steps, twice in a row (state fed back to the kernel that made it)': (b, d) => {
+        const a = arrays(6);
+        const p = d(a.p), g = d(a.g), v = d(a.v);
+        b.sgdStep(p, g, v, sgd);
+        b.sgdStep(p, g, v, sgd);
+        const q = d(a.p), m = d(a.m), vv = d(a.vv);
+        for (const step of [1, 2]) b.adamStep(q, g, m, vv, { lr: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.001, step });
+        return [p, v, q, m, vv];
+      },
+    };
+    const ones = (k: number) => new Uint8Array(k).fill(1);
+    for (const [title, run] of Object.entries(cases)) {
+      it(title, () => {
+        be.sync();
+        const hits = be.stats.deviceHits;
+        const got = run(be, (a) => be.dropoutForward(a, ones(a.length), 1, zeros(a.length)));
+        expect(be.stats.deviceHits - hits).toBeGreaterThan(0);
+        be.sync();
+        const want = run(cpu, (a) => a.slice());
+        got.forEach((g, i) => expectClose(g, want[i]!, tol.rel, `${title}: output ${i}`));
+      });
+    }
   });
 
   describe('training', () => {
@@ -136,12 +259,12 @@ describeBackends('gpu.js device residency', (_proxied, tol, name) => {
       for (const p of net.params()) expect(Number.isFinite(p.values[0]!)).toBe(true);
     });
 
-    it('fit with evolution gives the same results with residency on and off, and leaves nothing on the device', async () => {
+    it.each(Object.entries(VARIANTS))('fit with evolution gives the same results with residency on and off, leaving nothing on the device: %s', async (_title, variant) => {
       const off = gpujsBackend(mode, { resident: false, strict: true });
       expect(off.resident).toBe(false);
       const runs = [];
       for (const b of [be, off]) {
-        const { model, data } = smallModel(b);
+        const { model, data } = smallModel(b, variant);
         const h = await model.fit(data, { epochs: 3, batchSize: 20, validationData: data });
         expect(b.mirrored()).toBe(0);
         runs.push({ h, params: model.network.params().map((p) => Float32Array.from(p.values)) });
@@ -150,6 +273,19 @@ describeBackends('gpu.js device residency', (_proxied, tol, name) => {
       expect(on!.h.evolution.length).toBeGreaterThan(0);
       expect(on!.h.epochs.map((e) => [e.loss, e.valLoss, e.connections])).toEqual(plain!.h.epochs.map((e) => [e.loss, e.valLoss, e.connections]));
       on!.params.forEach((p, i) => expect(p).toEqual(plain!.params[i]));
+    });
+
+    it('SYNAPSES_GPUJS_RESIDENT=0 turns residency off for backends created without the option', () => {
+      const saved = process.env.SYNAPSES_GPUJS_RESIDENT;
+      try {
+        process.env.SYNAPSES_GPUJS_RESIDENT = '0';
+        expect(gpujsBackend(mode, { strict: true }).resident).toBe(false);
+        delete process.env.SYNAPSES_GPUJS_RESIDENT;
+        expect(gpujsBackend(mode, { strict: true }).resident).toBe(true);
+      } finally {
+        if (saved === undefined) delete process.env.SYNAPSES_GPUJS_RESIDENT;
+        else process.env.SYNAPSES_GPUJS_RESIDENT = saved;
+      }
     });
 
     it('agrees with the CPU reference over a short run', async () => {

@@ -196,7 +196,7 @@ export class ActivationOps {
     this.checkFlat(`unaryForward(${op})`, n);
     if (op === 'identity') {
       this.ctx.hostRead(x);
-      this.ctx.beforeHostWrite(y);
+      this.ctx.beforeHostWrite(y, x.length);
       y.set(x);
       return y;
     }
@@ -215,7 +215,7 @@ export class ActivationOps {
     this.checkFlat(`unaryBackward(${op})`, n);
     if (op === 'identity') {
       this.ctx.hostRead(dy);
-      this.ctx.beforeHostWrite(dx);
+      this.ctx.beforeHostWrite(dx, dy.length);
       dx.set(dy);
       return dx;
     }
@@ -261,7 +261,7 @@ export class ActivationOps {
       // Rows 0..3 of the [n, 4] result are the accumulated tl, al, tr, ar gradients.
       const all = new Float32Array(4 * n);
       c.read2d(g, all, n, 4);
-      for (const d of [dp.tl, dp.al, dp.tr, dp.ar]) c.beforeHostWrite(d);
+      for (const d of [dp.tl, dp.al, dp.tr, dp.ar]) c.beforeHostWrite(d, n);
       dp.tl.set(all.subarray(0, n));
       dp.al.set(all.subarray(n, 2 * n));
       dp.tr.set(all.subarray(2 * n, 3 * n));

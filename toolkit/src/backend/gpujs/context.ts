@@ -97,10 +97,16 @@ export class GpujsContext {
   private readonly strict: boolean;
   /** Live mirrors by the buffer they mirror a part of; every mirror's host copy is stale. */
   private readonly mirrors = new Map<ArrayBufferLike, Mirror[]>();
+  /**
+   * Textures of mirrors dropped during an op: an earlier argument or kernel of the same op may still use
+   * them (aliased or overlapping arrays), so they are deleted when the op frees its temporaries.
+   */
+  private graveyard: GpuTexture[] = [];
   private readonly expected: GpuKernelClass;
   private readonly kernels = new Map<string, { k: GpuKernel; out: string }>();
   private uploader: { k: GpuKernel; out: string } | null = null;
-  private flattener: { k: GpuKernel; out: string } | null = null;
+  /** Device-to-device copies into a new 1-D texture, one kernel per source texture class (gpu.js compiles per class). */
+  private readonly copiers = new Map<unknown, { k: GpuKernel; out: string }>();
   private readonly scratch = new Map<string, Float32Array>();
 
   /** @throws {@link BackendUnavailableError} when gpu.js cannot start in `mode`. */
@@ -173,13 +179,36 @@ export class GpujsContext {
       this.kernels.set(key, entry);
     }
     this.stats.kernelRuns++;
-    return this.invoke(entry, def.name, output, args);
+    // A mutable pipelined kernel cannot read the texture it renders into, and a mirror may still share the
+    // kernel's current output texture (its clone); such an argument is read from a copy.
+    const own = entry.k.kernel?.texture?.texture;
+    let copies: GpuTexture[] | null = null;
+    if (own !== undefined) {
+      for (let i = 0; i < args.length; i++) {
+        const a = args[i] as GpuTexture | null;
+        if (a !== null && typeof a === 'object' && !ArrayBuffer.isView(a) && a.texture === own) {
+          const copy = this.flatten(a, (a.output ?? [0]).reduce((p, q) => p * q, 1));
+          (copies ??= []).push(copy);
+          args[i] = copy;
+        }
+      }
+    }
+    try {
+      return this.invoke(entry, def.name, output, args);
+    } finally {
+      if (copies) for (const c of copies) c.delete();
+    }
   }
 
+  /** A new 1-D texture holding the first `length` values of `t` in flat order (`y * width + x` for 2-D ones). */
   private flatten(t: GpuTexture, length: number): GpuTexture {
-    if (!this.flattener) this.flattener = this.build({ name: 'flatten', source: UPLOAD_SOURCE }, 8, true, true);
+    let copier = this.copiers.get(t.constructor);
+    if (!copier) {
+      copier = this.build({ name: 'copy', source: UPLOAD_SOURCE }, 8, true, true);
+      this.copiers.set(t.constructor, copier);
+    }
     this.stats.kernelRuns++;
-    return this.invoke(this.flattener, 'flatten', [length], [t]) as GpuTexture;
+    return this.invoke(copier, 'copy', [length], [t]) as GpuTexture;
   }
 
   private uploadRaw(a: Float32Array): GpuTexture {
@@ -235,6 +264,7 @@ export class GpujsContext {
   free(arrays: readonly DeviceArray[]): void {
     if (!this.textures) return;
     for (const a of arrays) (a as GpuTexture).delete();
+    this.bury();
   }
 
   private mirrorOf(a: Float32Array): Mirror | null {
@@ -254,6 +284,7 @@ export class GpujsContext {
   }
 
   private readBack(m: Mirror): void {
+    if (this.strict) this.checkPoisoned(m);
     this.stats.syncReadbacks++;
     this.stats.readbacks++;
     const r = m.tex.toArray();
@@ -273,7 +304,7 @@ export class GpujsContext {
     const list = this.mirrors.get(m.view.buffer)!;
     list.splice(list.indexOf(m), 1);
     if (list.length === 0) this.mirrors.delete(m.view.buffer);
-    m.tex.delete();
+    this.graveyard.push(m.tex);
   }
 
   private checkPoisoned(m: Mirror): void {
@@ -301,11 +332,12 @@ export class GpujsContext {
   }
 
   /**
-   * Call before the host overwrites `a` (all of it): mirrors inside `a` are forgotten, and mirrors that
-   * only partly overlap it are read back first, so the values outside `a` survive.
+   * Call before the host overwrites `a`, or its first `length` values: mirrors inside that range are
+   * forgotten, and mirrors that only partly overlap it are read back first, so the values outside survive.
    */
-  beforeHostWrite(a: Float32Array): void {
+  beforeHostWrite(a: Float32Array, length = a.length): void {
     if (!this.residentOutputs) return;
+    if (length < a.length) a = a.subarray(0, length);
     const start = a.byteOffset, end = start + a.byteLength;
     for (const m of this.overlapping(a)) {
       if (m.start < start || m.end > end) this.readBack(m);
@@ -321,6 +353,12 @@ export class GpujsContext {
         this.drop(m);
       }
     }
+    this.bury();
+  }
+
+  private bury(): void {
+    for (const t of this.graveyard) t.delete();
+    this.graveyard = [];
   }
 
   /** Number of arrays whose current values are on the device only. */
@@ -347,7 +385,7 @@ export class GpujsContext {
 
   private keep(result: unknown, out: Float32Array, length: number, twoD: boolean): boolean {
     if (!this.residentOutputs || out.length !== length || result instanceof Float32Array || Array.isArray(result)) {
-      this.beforeHostWrite(out);
+      this.beforeHostWrite(out, length);
       return false;
     }
     // Mirrors must be 1-D textures like uploads: gpu.js compiles a kernel for the texture class of each
@@ -400,9 +438,10 @@ export class GpujsContext {
   destroy(): void {
     for (const list of this.mirrors.values()) for (const m of list) m.tex.delete();
     this.mirrors.clear();
+    this.bury();
     this.kernels.clear();
     this.uploader = null;
-    this.flattener = null;
+    this.copiers.clear();
     void this.gpu.destroy();
   }
 }

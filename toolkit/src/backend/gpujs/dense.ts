@@ -72,7 +72,8 @@ export class DenseOps {
     this.check('denseForward', nIn, nOut, batch, batch, nOut);
     if (nOut * batch === 0) return y;
     if (nIn === 0) {
-      this.ctx.beforeHostWrite(y);
+      if (bias !== null) this.ctx.hostRead(bias);
+      this.ctx.beforeHostWrite(y, nOut * batch);
       for (let j = 0; j < nOut; j++) y.fill(bias === null ? 0 : bias[j]!, j * batch, (j + 1) * batch);
       return y;
     }
@@ -91,7 +92,7 @@ export class DenseOps {
     this.check('denseInputGrad', nIn, nOut, batch, batch, nIn);
     if (nIn * batch === 0) return dx;
     if (nOut === 0) {
-      this.ctx.beforeHostWrite(dx);
+      this.ctx.beforeHostWrite(dx, nIn * batch);
       return dx.fill(0, 0, nIn * batch);
     }
     const temps: GpuTexture[] = [];
@@ -108,7 +109,7 @@ export class DenseOps {
     this.check('denseWeightGrad', nIn, nOut, batch, nIn, nOut);
     if (nIn * nOut === 0) return dw;
     if (batch === 0) {
-      this.ctx.beforeHostWrite(dw);
+      this.ctx.beforeHostWrite(dw, nIn * nOut);
       return dw.fill(0, 0, nIn * nOut);
     }
     const temps: GpuTexture[] = [];

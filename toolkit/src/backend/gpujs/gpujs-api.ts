@@ -19,7 +19,12 @@ export interface GpuKernelClass {
 export interface GpuKernel {
   (...args: unknown[]): unknown;
   /** The backend kernel that really runs; replaced by a cpu kernel when gpu.js degrades it. */
-  readonly kernel: { readonly constructor: GpuKernelClass; readonly fallbackReason?: string | null } | null;
+  readonly kernel: {
+    readonly constructor: GpuKernelClass;
+    readonly fallbackReason?: string | null;
+    /** The output texture of a pipelined GL kernel (its `texture` is the GL handle). */
+    readonly texture?: { readonly texture?: unknown } | null;
+  } | null;
   setOutput(output: number[]): GpuKernel;
   destroy(removeCanvasReferences?: boolean): void;
 }
@@ -29,6 +34,10 @@ export interface GpuTexture {
   toArray(): Float32Array | Float32Array[];
   /** A second handle on the same device texture (reference-counted); a kernel's next run leaves it intact. */
   clone(): GpuTexture;
+  /** The GL texture handle, shared by clones. */
+  readonly texture?: unknown;
+  /** The output shape of the kernel that rendered it. */
+  readonly output?: readonly number[];
   delete(): void;
 }
 

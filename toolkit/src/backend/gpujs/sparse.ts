@@ -118,7 +118,8 @@ export class SparseOps {
     this.checkSizes('spmmForward', w, batch, batch, rows);
     if (rows * batch === 0) return y;
     if (nnz === 0) {
-      this.ctx.beforeHostWrite(y);
+      if (bias !== null) this.ctx.hostRead(bias);
+      this.ctx.beforeHostWrite(y, rows * batch);
       for (let j = 0; j < rows; j++) y.fill(bias === null ? 0 : bias[j]!, j * batch, (j + 1) * batch);
       return y;
     }
@@ -151,7 +152,7 @@ export class SparseOps {
     this.checkSizes('spmmInputGrad', w, batch, batch, w.cols);
     if (w.cols * batch === 0) return dx;
     if (w.nnz === 0 || batch === 0) {
-      this.ctx.beforeHostWrite(dx);
+      this.ctx.beforeHostWrite(dx, w.cols * batch);
       return dx.fill(0, 0, w.cols * batch);
     }
     const temps: GpuTexture[] = [];
@@ -166,7 +167,7 @@ export class SparseOps {
     this.checkSizes('spmmWeightGrad', w, batch, 0, 0);
     if (w.nnz === 0) return dw;
     if (batch === 0) {
-      this.ctx.beforeHostWrite(dw);
+      this.ctx.beforeHostWrite(dw, w.nnz);
       return dw.fill(0, 0, w.nnz);
     }
     const temps: GpuTexture[] = [];
@@ -182,7 +183,7 @@ export class SparseOps {
     checkIndexRange(this.ctx.limits, 'biasGrad', [['dy (n x batch)', n * batch]]);
     if (n === 0) return db;
     if (batch === 0) {
-      this.ctx.beforeHostWrite(db);
+      this.ctx.beforeHostWrite(db, n);
       return db.fill(0, 0, n);
     }
     const temps: GpuTexture[] = [];
