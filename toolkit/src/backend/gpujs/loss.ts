@@ -1,7 +1,8 @@
 /**
  * Losses over feature-major outputs (n classes x batch) as a pipeline of gpu.js kernels: per-sample
  * statistics (maximum, log-partition) stay on the device and feed the gradient and per-sample loss kernels;
- * only the gradient, the `batch` per-sample losses and the predicted classes are read back. The sum over
+ * only the `batch` per-sample losses and the predicted classes are read back, and the gradient too unless it
+ * stays on the device for the backward pass (residency, context.ts). The sum over
  * samples is taken on the host in float64, as the reference does.
  *
  * @packageDocumentation

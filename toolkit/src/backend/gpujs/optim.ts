@@ -1,7 +1,8 @@
 /**
  * Optimizer updates as gpu.js kernels. A kernel writes one array, so each step is a short pipeline: the new
  * state (velocity; Adam's moments) is computed first and stays on the device, and the parameter kernel
- * reads it from there; the state and the parameters are then read back into the caller's arrays.
+ * reads it from there; the state and the parameters then stay on the device as the caller's arrays
+ * (residency, context.ts) or are read back into them.
  * Hyper-parameters travel in a small float array, so that a value that happens to be an integer (lr 1,
  * momentum 0) does not change a kernel's compiled argument types.
  *
