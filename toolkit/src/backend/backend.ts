@@ -57,6 +57,11 @@ export interface Backend {
   readonly mode: string;
   /** Threads that run its kernels, when it can use several (absent: one); recorded in run manifests. */
   readonly threads?: number;
+  /**
+   * Whether op outputs stay on a device between ops until {@link Backend.sync} (absent: no); recorded in run
+   * manifests.
+   */
+  readonly resident?: boolean;
 
   /** Sparse forward: `y[j,:] = bias[j] + sum_k w_k * x[col_k,:]`. `x`: cols x batch, `y`: rows x batch. */
   spmmForward(w: CsrMatrix, x: Float32Array, batch: number, bias: Float32Array | null, y: Float32Array): Float32Array;

@@ -107,6 +107,7 @@ export async function runConfig(input: unknown, options: RunOptions = {}): Promi
   const manifest = createManifest(config.name, { ...config, policy: policyToJson(model.policy) }, config.seed,
     {
       name: model.backend.name, mode: model.backend.mode, threads: model.backend.threads ?? 1, requested: chosen.requested, resolved: chosen.resolved,
+      ...(model.backend.resident !== undefined ? { resident: model.backend.resident } : {}),
       ...(chosen.fellBack ? { fellBack: chosen.fellBack } : {}),
     },
     { sizes, connectionsPerLayer: model.connectionsPerLayer(), connections: model.connectionCount(), trainSamples: train.nSamples, testSamples: test.nSamples });

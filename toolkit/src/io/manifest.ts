@@ -39,6 +39,8 @@ export interface ManifestBackend {
   readonly mode: string;
   /** Threads that ran the kernels (1 for single-threaded backends). */
   readonly threads?: number;
+  /** Whether op outputs stayed on a device between ops (gpu.js GL modes with residency on). */
+  readonly resident?: boolean;
   readonly requested?: string;
   readonly resolved?: string;
   readonly fellBack?: string;
