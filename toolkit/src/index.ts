@@ -27,7 +27,7 @@ export {
   getBackend, backendNames, registerBackend, resolveBackend, parseBackendName, knownBackendNames, type ResolvedBackend, type BackendRequest,
 } from './backend/registry';
 export {
-  gpujsBackend, availableGpujsModes, bestGpujsMode, gpujsUnavailableReason, GPUJS_MODES, type GpujsBackend, type GpujsMode,
+  gpujsBackend, availableGpujsModes, bestGpujsMode, gpujsUnavailableReason, GPUJS_MODES, type GpujsBackend, type GpujsMode, type GpujsOptions,
 } from './backend/gpujs/index';
 
 // nn

@@ -88,8 +88,8 @@ export interface GpujsOptions {
 
 const contexts = new Map<string, { ctx: GpujsContext; topo: TopologyCache }>();
 
-function contextFor(mode: GpujsMode, residency: ResidencyOptions): { ctx: GpujsContext; topo: TopologyCache } {
-  const key = `${mode}|${residency.resident}|${residency.strict}`;
+/** One context per mode and residency setting, under `key`. */
+function contextFor(key: string, mode: GpujsMode, residency: ResidencyOptions): { ctx: GpujsContext; topo: TopologyCache } {
   let c = contexts.get(key);
   if (!c) {
     const why = gpujsUnavailableReason(mode);
@@ -114,7 +114,7 @@ export function gpujsBackend(mode: string, options: GpujsOptions = {}): GpujsBac
     strict: options.strict ?? process.env.SYNAPSES_GPUJS_STRICT === '1',
   };
   const key = `${m}|${residency.resident}|${residency.strict}`;
-  const { ctx, topo } = contextFor(m, residency);
+  const { ctx, topo } = contextFor(key, m, residency);
   const sparse = new SparseOps(ctx, topo);
   const dense = new DenseOps(ctx);
   const act = new ActivationOps(ctx);
