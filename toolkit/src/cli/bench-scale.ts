@@ -3,6 +3,8 @@
  * - cost against size: epoch time for eps in {5, 10, 20, 50} and hidden width in {1k, 4k, 16k}, and the
  *   time per connection per sample, which should stay within a small factor across the table if cost is
  *   linear in the number of connections;
+ * - where one training step's time goes, layer by layer (forward and backward), for chosen cells of that
+ *   table: the figures that show which part keeps the cost from being linear;
  * - the reference SET code's own scaling experiment (3312 inputs, three hidden layers of N neurons,
  *   5 classes, 135 training samples, batch 2, eps 20; synthetic data of that shape): build time, one
  *   training epoch, one evolution step and peak memory, each N in its own process so that the peak
@@ -22,6 +24,92 @@ import { mlp } from '../train/model';
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+/** Milliseconds per training step of one eps x width cell, split by layer and by phase. */
+export interface LayerProfile {
+  readonly eps: number;
+  readonly width: number;
+  readonly connections: number;
+  /** The whole step: batch gathering, forward, loss, backward and optimizer update. */
+  readonly stepMs: number;
+  readonly nsPerConnectionSample: number;
+  /** Per layer: its kind, connections (linear layers) and ms per step forward and backward. */
+  readonly layers: { readonly kind: string; readonly connections?: number; readonly forwardMs: number; readonly backwardMs: number }[];
+  readonly lossMs: number;
+  readonly optimizerMs: number;
+  readonly gatherMs: number;
+}
+
+/**
+ * Times the training steps of 784-W-W-W-10 networks (relu, dropout 0.3, SGD) layer by layer: `steps` steps
+ * after two warm-up epochs, each part timed on its own. The parts add up to a step as `fit` runs it,
+ * without its per-epoch work.
+ */
+export async function layerProfiles(
+  backend: Backend, cells: readonly (readonly [number, number])[], samples: number, batch: number, log: (s: string) => void, steps = 32,
+): Promise<LayerProfile[]> {
+  const data = syntheticClassification({ nSamples: samples, nFeatures: 784, nClasses: 10, seed: 3 });
+  const out: LayerProfile[] = [];
+  log(`
+where a training step goes (784-W-W-W-10, batch ${batch}, ${backend.threads ?? 1} thread(s), mean of ${steps} steps, ms per step):`);
+  for (const [eps, width] of cells) {
+    const model = mlp([784, width, width, width, 10], { sparsity: { kind: 'erdos-renyi', eps }, activation: 'relu', dropout: 0.3, seed: 1, backend });
+    model.compile({ optimizer: { name: 'sgd', lr: 0.01 }, policy: 'static' });
+    await model.fit(data, { epochs: 2, batchSize: batch });
+    const net = model.network;
+    const x = backend.allocFloat32?.(784 * batch) ?? new Float32Array(784 * batch);
+    const grad = backend.allocFloat32?.(10 * batch) ?? new Float32Array(10 * batch);
+    const y = new Int32Array(batch), pred = new Int32Array(batch);
+    const order = Int32Array.from({ length: samples }, (_, i) => i);
+    const fwd = net.layers.map(() => 0), bwd = net.layers.map(() => 0);
+    let gather = 0, loss = 0, optim = 0;
+    const batches = Math.floor(samples / batch);
+    for (let s = 0; s < steps; s++) {
+      let t = performance.now();
+      const lap = (): number => {
+        const now = performance.now();
+        const dt = now - t;
+        t = now;
+        return dt;
+      };
+      data.gather(order, (s % batches) * batch, batch, x, y);
+      gather += lap();
+      let h = x;
+      net.layers.forEach((l, i) => {
+        h = l.forward(h, batch, { training: true, seed: 1, step: s });
+        fwd[i]! += lap();
+      });
+      backend.softmaxCrossEntropy(h, y, 10, batch, grad, pred);
+      loss += lap();
+      let g: Float32Array | null = grad;
+      for (let i = net.layers.length - 1; i >= 0 && g !== null; i--) {
+        g = net.layers[i]!.backward(g, batch, i > 0);
+        bwd[i]! += lap();
+      }
+      model.optimizer.step(net.params(), backend);
+      optim += lap();
+    }
+    backend.sync?.();
+    const per = (v: number): number => v / steps;
+    const layers = net.layers.map((l, i) => {
+      const c = l.summary().detail?.connections;
+      return { kind: l.kind, ...(typeof c === 'number' ? { connections: c } : {}), forwardMs: per(fwd[i]!), backwardMs: per(bwd[i]!) };
+    });
+    const stepMs = per(gather + loss + optim + fwd.reduce((a, b) => a + b, 0) + bwd.reduce((a, b) => a + b, 0));
+    const connections = model.connectionCount();
+    const p: LayerProfile = {
+      eps, width, connections, stepMs, nsPerConnectionSample: (stepMs * 1e6) / (connections * batch), layers,
+      lossMs: per(loss), optimizerMs: per(optim), gatherMs: per(gather),
+    };
+    out.push(p);
+    log(`eps ${eps}, width ${width}: ${stepMs.toFixed(2)} ms per step, ${p.nsPerConnectionSample.toFixed(3)} ns per connection per sample`);
+    for (const l of layers) {
+      log(`  ${l.kind.padEnd(14)}${(l.connections !== undefined ? String(l.connections) : '').padStart(10)}  forward ${l.forwardMs.toFixed(3).padStart(8)}  backward ${l.backwardMs.toFixed(3).padStart(8)}`);
+    }
+    log(`  batch gather ${p.gatherMs.toFixed(3)}, loss ${p.lossMs.toFixed(3)}, optimizer ${p.optimizerMs.toFixed(3)}`);
+  }
+  return out;
 }
 
 /** One cell of the eps x width table. */

@@ -22,7 +22,7 @@ import { writeJsonAtomic } from '../io/files';
 import { mlp } from '../train/model';
 import { BENCH_OPS, opMilliseconds, timeMs } from './bench-ops';
 import { denseBaseline } from './bench-dense';
-import { costTable, scalePoint, scaleTable } from './bench-scale';
+import { costTable, layerProfiles, scalePoint, scaleTable } from './bench-scale';
 import { startVirtualDisplay } from './display';
 
 /** Options of the `bench` command as parsed by commander. */
@@ -33,7 +33,7 @@ export interface BenchCommandOptions {
   backend: string;
   data: string;
   out: string;
-  /** Comma-separated: epoch (the fashion-mnist-set table), dense (TensorFlow.js baseline), cost (eps x width), scale. */
+  /** Comma-separated: epoch (the fashion-mnist-set table), dense (TensorFlow.js baseline), cost (eps x width), layers (where a step goes), scale. */
   sections: string;
   /** Hidden sizes N of the scaling experiment. */
   scaleNs: string;
@@ -45,7 +45,7 @@ export interface BenchCommandOptions {
   scalePoint?: string;
 }
 
-const SECTIONS = ['epoch', 'dense', 'cost', 'scale'] as const;
+const SECTIONS = ['epoch', 'dense', 'cost', 'layers', 'scale'] as const;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -260,6 +260,10 @@ export async function benchCommand(o: BenchCommandOptions): Promise<void> {
   }
   const benchBackendName = o.backend === 'all' ? 'auto' : o.backend;
   if (sections.includes('cost')) result.cost = await costTable(resolveBackend(benchBackendName, { threads: mainThreads }).backend, [5, 10, 20, 50], [1000, 4000, 16000], costSamples, batches[0]!, log);
+  if (sections.includes('layers')) {
+    // The costliest and the cheapest cells of the cost table, per connection.
+    result.layers = await layerProfiles(resolveBackend(benchBackendName, { threads: mainThreads }).backend, [[5, 16000], [50, 1000]], costSamples, batches[0]!, log);
+  }
   if (sections.includes('scale')) result.scale = await scaleTable(scaleNs, benchBackendName, mainThreads, log);
   writeJsonAtomic(path.resolve(o.out), result);
   log(`\nresults written to ${o.out}`);

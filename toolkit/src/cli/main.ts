@@ -50,7 +50,7 @@ program
   )
   .option('--epochs <n>', 'timed epochs (median reported)', '3')
   .option('--batch <list>', 'batch sizes, comma-separated', '128,40')
-  .option('--sections <list>', 'epoch, dense, cost, scale (comma-separated)', 'epoch,dense,cost,scale')
+  .option('--sections <list>', 'epoch, dense, cost, layers (where a step of the costliest and cheapest cost cells goes), scale (comma-separated)', 'epoch,dense,cost,layers,scale')
   .option('--scale-ns <list>', 'hidden sizes N of the scaling experiment (3 hidden layers each)', '3000,30000,300000,350000')
   .option('--threads <list>', 'thread counts of the wasm backend to time, comma-separated (default: 1 and every core); cost and scale use the largest')
   .option('--cost-samples <n>', 'samples timed per cell of the eps x width table', '2048')
