@@ -313,6 +313,46 @@ describe.skipIf(!available)(title, () => {
     });
   });
 
+  describe('wide layers: weight and input gradients in one walk of the transposed index', () => {
+    // The one-walk backward for every layer (threshold 0) against the separate walks (the default keeps
+    // them for layers this small), on 1 and 2 threads with every product split.
+    const walk1 = available ? wasmBackend({ columnBackwardMinBytes: 0 }) : (null as unknown as WasmBackend);
+    const walk2 = available ? wasmBackend({ columnBackwardMinBytes: 0, threads: 2, minParallelWork: 0 }) : (null as unknown as WasmBackend);
+    afterAll(() => {
+      walk1?.dispose();
+      walk2?.dispose();
+    });
+
+    for (const c of CASES) {
+      for (const batch of [9, 16, 37, 128]) {
+        it(`${c.name}, batch ${batch}: the same bits as the separate walks, on 1 and 2 threads`, () => {
+          const rng = rngFor(24, 'wasm-columns', c.name, batch);
+          const w = c.make(rng, false);
+          const x = randomF32(w.cols * batch, rng);
+          const dy = randomF32(w.rows * batch, rng);
+          const run = (be: Backend) => {
+            const dw = new Float32Array(w.nnz).fill(NaN), db = new Float32Array(w.rows).fill(NaN), dx = new Float32Array(w.cols * batch).fill(NaN);
+            be.spmmBackward!(w, dy, x, batch, dw, db, dx);
+            return { dw, db, dx };
+          };
+          const ref = run(one);
+          const refDw = one.spmmWeightGrad(w, dy, x, batch, new Float32Array(w.nnz));
+          expect(sameBits(ref.dw, refDw)).toBe(true);
+          for (const be of [walk1, walk2]) {
+            const got = run(be);
+            expect(sameBits(got.dw, ref.dw)).toBe(true);
+            expect(sameBits(got.db, ref.db)).toBe(true);
+            expect(sameBits(got.dx, ref.dx)).toBe(true);
+          }
+        });
+      }
+    }
+
+    it('rejects a bad columnBackwardMinBytes', () => {
+      expect(() => wasmBackend({ columnBackwardMinBytes: -1 })).toThrow(/columnBackwardMinBytes must be a non-negative integer, got -1/);
+    });
+  });
+
   describe('dense products', () => {
     const shapes: Array<[number, number, number]> = [
       [1, 1, 1],

@@ -33,7 +33,10 @@
  * command line) defaults to every core, see `defaultThreads` in backend/registry.ts. At batches up to
  * {@link WasmBackendOptions.scatterMaxBatch} the input gradient is a scatter that one thread runs: with two
  * threads (and enough work) the sparse backward pass is two tasks, the weight and bias gradients on one
- * thread and the input gradient on the other; with more, the gradients are split by rows first.
+ * thread and the input gradient on the other; with more, the gradients are split by rows first. For wide
+ * layers (input of at least {@link WasmBackendOptions.columnBackwardMinBytes}) the weight and input gradients
+ * are one walk of the transposed index, each dy row fetched once for both (same bits; measured with
+ * 784-W-W-W-10 at eps 5, width 16k: 15-22% less time per connection on 1 thread, about 10% on 2).
  *
  * @example
  * ```ts
@@ -81,6 +84,13 @@ export interface WasmBackendOptions {
    * scatter skips the permutation of the values into column order, which dominates at tiny batches.
    */
   readonly scatterMaxBatch?: number;
+  /**
+   * Smallest layer input (`cols * batch * 4` bytes) for which the sparse backward pass computes the weight
+   * and input gradients in one walk of the transposed index, each dy row fetched once for both (default
+   * {@link COLUMN_BACKWARD_MIN_BYTES}; 0: always, at batches above `scatterMaxBatch`). Same bits as the
+   * two separate walks, which are faster while the activations fit in cache.
+   */
+  readonly columnBackwardMinBytes?: number;
   /** Called once when the backend is disposed (the registry forgets its shared instances this way). */
   readonly onDispose?: () => void;
 }
@@ -91,6 +101,9 @@ export interface WasmBackendOptions {
  * (measured with scripts/bench-kernels.ts).
  */
 export const SCATTER_MAX_BATCH = 8;
+
+/** Default of {@link WasmBackendOptions.columnBackwardMinBytes}. */
+export const COLUMN_BACKWARD_MIN_BYTES = 1 << 20;
 
 /** The wasm backend: a {@link Backend} plus memory management for zero-copy buffers. */
 export interface WasmBackend extends Backend {
@@ -137,6 +150,10 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
   const scatterMaxBatch = options.scatterMaxBatch ?? SCATTER_MAX_BATCH;
   if (!(Number.isInteger(scatterMaxBatch) && scatterMaxBatch >= 0)) {
     throw new RangeError(`scatterMaxBatch must be a non-negative integer, got ${scatterMaxBatch}`);
+  }
+  const columnBackwardMinBytes = options.columnBackwardMinBytes ?? COLUMN_BACKWARD_MIN_BYTES;
+  if (!(Number.isInteger(columnBackwardMinBytes) && columnBackwardMinBytes >= 0)) {
+    throw new RangeError(`columnBackwardMinBytes must be a non-negative integer, got ${columnBackwardMinBytes}`);
   }
   const module = loadKernelModule();
   // The heap base is a property of the module; any instance can tell it.
@@ -341,6 +358,33 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
         } else {
           pool.run([{ fn: 'backwardTasks', args: [e.rowPtr, e.colIdx, vp, gp, xp, batch, wp, bp, dp, rows, cols] }], TWO_TASKS);
         }
+        copyBack(dw, wp, w.nnz);
+        copyBack(db, bp, rows);
+        copyBack(dx, dp, cols * batch);
+        return dx;
+      }
+      if (dx !== null && rows > 0 && cols > 0 && batch > 0 && cols * batch * 4 >= columnBackwardMinBytes) {
+        // A wide layer: weight and input gradients in one walk of the transposed index (each dy row is
+        // fetched once for both), the bias gradient by rows.
+        const e = resident.get(w);
+        const t = resident.csc(w, e);
+        scratch.begin(w.nnz, w.nnz, rows * batch, cols * batch, w.nnz, rows, cols * batch);
+        const vp = input(w.values, w.nnz, 'w.values');
+        const wt = scratch.take(w.nnz);
+        const gp = input(dy, rows * batch, 'dy');
+        const xp = input(x, cols * batch, 'x');
+        const wp = output(dw, w.nnz, 'dw');
+        const bp = output(db, rows, 'db');
+        const dp = output(dx, cols * batch, 'dx');
+        const { d, parts } = plan(w.nnz * batch);
+        d.run(
+          [
+            { fn: 'permuteRows', args: [t.ptr, t.k, vp, wt] },
+            { fn: 'backwardColumns', args: [t.ptr, t.row, t.k, wt, gp, xp, batch, dp, wp] },
+          ],
+          resident.colSplit(w, e, parts),
+        );
+        d.run([{ fn: 'biasRows', args: [gp, batch, bp] }], resident.rowSplit(w, e, parts));
         copyBack(dw, wp, w.nnz);
         copyBack(db, bp, rows);
         copyBack(dx, dp, cols * batch);

@@ -48,6 +48,9 @@ export interface KernelExports {
     ptr: number, idx: number, val: number, dy: number, x: number, batch: number, dw: number, db: number, dx: number,
     rows: number, cols: number, t0: number, t1: number,
   ): void;
+  backwardColumns(
+    ptr: number, row: number, k: number, valT: number, dy: number, x: number, batch: number, dx: number, dw: number, c0: number, c1: number,
+  ): void;
   dropoutRange(x: number, y: number, mask: number, k0: number, k1: number, threshold: number, scaleBits: number, i0: number, i1: number): void;
   maskRange(x: number, mask: number, y: number, scaleBits: number, i0: number, i1: number): void;
   rectifyRange(op: number, x: number, y: number, alphaBits: number, i0: number, i1: number): void;

@@ -263,7 +263,7 @@ export function denseGatherRows(
 }
 
 // @ts-ignore: decorator
-@inline function dot4(d: usize, s0: usize, s1: usize, s2: usize, s3: usize, batch: i32, dst: usize, dstStep: usize): void {
+@inline function dot4(d: usize, s0: usize, s1: usize, s2: usize, s3: usize, batch: i32, o0: usize, o1: usize, o2: usize, o3: usize): void {
   let a0 = f32x4.splat(0);
   let a1 = a0, a2 = a0, a3 = a0;
   const nv = batch & ~3;
@@ -283,10 +283,10 @@ export function denseGatherRows(
     t2 += g * load<f32>(s2 + o);
     t3 += g * load<f32>(s3 + o);
   }
-  store<f32>(dst, t0);
-  store<f32>(dst + dstStep, t1);
-  store<f32>(dst + 2 * dstStep, t2);
-  store<f32>(dst + 3 * dstStep, t3);
+  store<f32>(o0, t0);
+  store<f32>(o1, t1);
+  store<f32>(o2, t2);
+  store<f32>(o3, t3);
 }
 
 // @ts-ignore: decorator
@@ -319,10 +319,47 @@ export function dotRows(ptr: usize, idx: usize, dy: usize, x: usize, batch: i32,
         x + <usize>load<i32>(ip, 4) * stride,
         x + <usize>load<i32>(ip, 8) * stride,
         x + <usize>load<i32>(ip, 12) * stride,
-        batch, dw + (<usize>p << 2), 4,
+        batch, dw + (<usize>p << 2), dw + (<usize>p << 2) + 4, dw + (<usize>p << 2) + 8, dw + (<usize>p << 2) + 12,
       );
     }
     for (; p < p1; p++) dot1(d, x + <usize>load<i32>(idx + (<usize>p << 2)) * stride, batch, dw + (<usize>p << 2));
+  }
+}
+
+/**
+ * Weight and input gradients of a sparse layer in one walk of its transposed index, for columns
+ * `c0 <= c < c1` (wide layers, whose activations do not fit in cache): for each entry p of column c (row
+ * `row[p]`, CSR entry `k[p]`), `dw[k[p]] = dot(dy[row[p],:], x[c,:])`; then `dx[c,:] = sum_p valT[p] *
+ * dy[row[p],:]`. The column's dy rows are fetched from memory once for both products (the row-wise weight
+ * gradient of {@link dotRows} reads x at random instead), and x's row stays in L1. Bits: each dot is
+ * {@link dotRows}'s (the two factors of each product swap sides, which IEEE multiplication does not see),
+ * and dx is {@link gatherRows}'s over the same index.
+ */
+export function backwardColumns(
+  ptr: usize, row: usize, k: usize, valT: usize, dy: usize, x: usize, batch: i32, dx: usize, dw: usize, c0: i32, c1: i32,
+): void {
+  const stride = <usize>batch << 2;
+  for (let c = c0; c < c1; c++) {
+    const p1 = load<i32>(ptr + (<usize>c << 2), 4);
+    const xs = x + <usize>c * stride;
+    let p = load<i32>(ptr + (<usize>c << 2));
+    for (; p + 4 <= p1; p += 4) {
+      const rp = row + (<usize>p << 2), kp = k + (<usize>p << 2);
+      dot4(
+        xs,
+        dy + <usize>load<i32>(rp, 0) * stride,
+        dy + <usize>load<i32>(rp, 4) * stride,
+        dy + <usize>load<i32>(rp, 8) * stride,
+        dy + <usize>load<i32>(rp, 12) * stride,
+        batch,
+        dw + (<usize>load<i32>(kp, 0) << 2),
+        dw + (<usize>load<i32>(kp, 4) << 2),
+        dw + (<usize>load<i32>(kp, 8) << 2),
+        dw + (<usize>load<i32>(kp, 12) << 2),
+      );
+    }
+    for (; p < p1; p++) dot1(xs, dy + <usize>load<i32>(row + (<usize>p << 2)) * stride, batch, dw + (<usize>load<i32>(k + (<usize>p << 2)) << 2));
+    gatherRows(ptr, row, valT, dy, batch, 0, dx, c, c + 1);
   }
 }
 
@@ -421,7 +458,8 @@ export function denseDotRows(nIn: i32, dy: usize, x: usize, batch: i32, dw: usiz
     let i = 0;
     for (; i + 4 <= nIn; i += 4) {
       const s = x + <usize>i * stride;
-      dot4(d, s, s + stride, s + 2 * stride, s + 3 * stride, batch, o + (<usize>i << 2), 4);
+      const q = o + (<usize>i << 2);
+      dot4(d, s, s + stride, s + 2 * stride, s + 3 * stride, batch, q, q + 4, q + 8, q + 12);
     }
     for (; i < nIn; i++) dot1(d, x + <usize>i * stride, batch, o + (<usize>i << 2));
   }
