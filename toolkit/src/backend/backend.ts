@@ -47,6 +47,24 @@ export interface AdamHyper {
 }
 
 /**
+ * A rectifier, optionally followed by inverted dropout, fused into a sparse product by
+ * {@link Backend.spmmForwardRectified} and taken back by {@link Backend.spmmBackward}.
+ */
+export interface FusedRectifier {
+  /** ReLU, or leaky ReLU (All-ReLU is leaky ReLU with a signed slope). */
+  readonly op: 'relu' | 'leaky-relu';
+  /** Slope for inputs <= 0 of `leaky-relu` (ignored for `relu`). */
+  readonly alpha: number;
+  /** The dropout after the rectifier (its rate and counter stream, as in {@link Backend.dropout}), or null. */
+  readonly dropout: { readonly rate: number; readonly key: StreamKey } | null;
+  /**
+   * One byte per output element, written by the forward pass and read by the backward pass: bit 0 set when
+   * dropout kept the element (always, without dropout), bit 1 when the pre-activation was > 0.
+   */
+  readonly mask: Uint8Array;
+}
+
+/**
  * A compute backend. The CPU reference (`backend/cpu`) is always available; others are checked against
  * it by the shared backend test suite.
  */
@@ -78,7 +96,19 @@ export interface Backend {
    */
   spmmBackward?(
     w: CsrMatrix, dy: Float32Array, x: Float32Array, batch: number, dw: Float32Array, db: Float32Array, dx: Float32Array | null,
+    inputRectifier?: FusedRectifier,
   ): Float32Array | null;
+  /**
+   * OPTIONAL fused forward pass of a sparse layer and the rectifier (and dropout) after it: exactly
+   * `spmmForward(w, x, batch, bias, y)`, then `unaryForward(r.op, y, r.alpha, y)`, then, when `r.dropout` is
+   * set, `dropout(y, rate, key, y, ...)`, in place in `y`; writes `r.mask` (see {@link FusedRectifier}).
+   * A backend that offers it also accepts `inputRectifier` in {@link Backend.spmmBackward}: then `dx` is
+   * the input gradient taken back through that rectifier and dropout (the previous block's, from its
+   * `mask`), exactly `dropoutForward` with the dropout scale, then `unaryBackward`. Networks use the pair
+   * when present ({@link Sequential}), with the same results as the ops one by one, and skip the two
+   * element-wise passes over the activations in each direction.
+   */
+  spmmForwardRectified?(w: CsrMatrix, x: Float32Array, batch: number, bias: Float32Array | null, r: FusedRectifier, y: Float32Array): Float32Array;
 
   /** Dense forward with row-major `w` (nOut x nIn). */
   denseForward(

@@ -34,7 +34,11 @@ export interface LayerProfile {
   /** The whole step: batch gathering, forward, loss, backward and optimizer update. */
   readonly stepMs: number;
   readonly nsPerConnectionSample: number;
-  /** Per layer: its kind, connections (linear layers) and ms per step forward and backward. */
+  /**
+   * Per segment (a layer, or a sparse layer fused with its rectifier and dropout, kind
+   * `"sparse-linear+relu+dropout"`, on backends that fuse): its kind, connections (of its linear layer)
+   * and ms per step forward and backward. A fused block's backward time is in the segment after it.
+   */
   readonly layers: { readonly kind: string; readonly connections?: number; readonly forwardMs: number; readonly backwardMs: number }[];
   readonly lossMs: number;
   readonly optimizerMs: number;
@@ -42,9 +46,9 @@ export interface LayerProfile {
 }
 
 /**
- * Times the training steps of 784-W-W-W-10 networks (relu, dropout 0.3, SGD) layer by layer: `steps` steps
- * after two warm-up epochs, each part timed on its own. The parts add up to a step as `fit` runs it,
- * without its per-epoch work.
+ * Times the training steps of 784-W-W-W-10 networks (relu, dropout 0.3, SGD) segment by segment (see
+ * `Sequential.segments`): `steps` steps after two warm-up epochs, each part timed on its own. The parts
+ * add up to a step as `fit` runs it, without its per-epoch work.
  */
 export async function layerProfiles(
   backend: Backend, cells: readonly (readonly [number, number])[], samples: number, batch: number, log: (s: string) => void, steps = 32,
@@ -62,7 +66,8 @@ where a training step goes (784-W-W-W-10, batch ${batch}, ${backend.threads ?? 1
     const grad = backend.allocFloat32?.(10 * batch) ?? new Float32Array(10 * batch);
     const y = new Int32Array(batch), pred = new Int32Array(batch);
     const order = Int32Array.from({ length: samples }, (_, i) => i);
-    const fwd = net.layers.map(() => 0), bwd = net.layers.map(() => 0);
+    const segments = net.segments();
+    const fwd = segments.map(() => 0), bwd = segments.map(() => 0);
     let gather = 0, loss = 0, optim = 0;
     const batches = Math.floor(samples / batch);
     for (let s = 0; s < steps; s++) {
@@ -75,26 +80,18 @@ where a training step goes (784-W-W-W-10, batch ${batch}, ${backend.threads ?? 1
       };
       data.gather(order, (s % batches) * batch, batch, x, y);
       gather += lap();
-      let h = x;
-      net.layers.forEach((l, i) => {
-        h = l.forward(h, batch, { training: true, seed: 1, step: s });
-        fwd[i]! += lap();
-      });
+      const h = net.forward(x, batch, { training: true, seed: 1, step: s }, (k) => (fwd[k]! += lap()));
       backend.softmaxCrossEntropy(h, y, 10, batch, grad, pred);
       loss += lap();
-      let g: Float32Array | null = grad;
-      for (let i = net.layers.length - 1; i >= 0 && g !== null; i--) {
-        g = net.layers[i]!.backward(g, batch, i > 0);
-        bwd[i]! += lap();
-      }
+      net.backward(grad, batch, (k) => (bwd[k]! += lap()));
       model.optimizer.step(net.params(), backend);
       optim += lap();
     }
     backend.sync?.();
     const per = (v: number): number => v / steps;
-    const layers = net.layers.map((l, i) => {
-      const c = l.summary().detail?.connections;
-      return { kind: l.kind, ...(typeof c === 'number' ? { connections: c } : {}), forwardMs: per(fwd[i]!), backwardMs: per(bwd[i]!) };
+    const layers = segments.map((seg, i) => {
+      const c = net.layers[seg.first]!.summary().detail?.connections;
+      return { kind: seg.kind, ...(typeof c === 'number' ? { connections: c } : {}), forwardMs: per(fwd[i]!), backwardMs: per(bwd[i]!) };
     });
     const stepMs = per(gather + loss + optim + fwd.reduce((a, b) => a + b, 0) + bwd.reduce((a, b) => a + b, 0));
     const connections = model.connectionCount();
@@ -105,7 +102,7 @@ where a training step goes (784-W-W-W-10, batch ${batch}, ${backend.threads ?? 1
     out.push(p);
     log(`eps ${eps}, width ${width}: ${stepMs.toFixed(2)} ms per step, ${p.nsPerConnectionSample.toFixed(3)} ns per connection per sample`);
     for (const l of layers) {
-      log(`  ${l.kind.padEnd(14)}${(l.connections !== undefined ? String(l.connections) : '').padStart(10)}  forward ${l.forwardMs.toFixed(3).padStart(8)}  backward ${l.backwardMs.toFixed(3).padStart(8)}`);
+      log(`  ${l.kind.padEnd(28)}${(l.connections !== undefined ? String(l.connections) : '').padStart(10)}  forward ${l.forwardMs.toFixed(3).padStart(8)}  backward ${l.backwardMs.toFixed(3).padStart(8)}`);
     }
     log(`  batch gather ${p.gatherMs.toFixed(3)}, loss ${p.lossMs.toFixed(3)}, optimizer ${p.optimizerMs.toFixed(3)}`);
   }

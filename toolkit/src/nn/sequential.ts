@@ -3,15 +3,56 @@
  *
  * @packageDocumentation
  */
-import type { Backend } from '../backend/backend';
+import type { Backend, FusedRectifier } from '../backend/backend';
+import { streamKey } from '../core/counter-rng';
 import { ShapeError } from '../core/errors';
-import type { ForwardContext, Layer, LayerSummary, Param } from './layer';
+import { UnaryActivation } from './activation';
+import { Dropout } from './dropout';
+import { ByteBuffer, type ForwardContext, type Layer, type LayerSummary, type Param } from './layer';
 import { SparseLinear } from './sparse-linear';
 import { DenseLinear } from './dense-linear';
 
-/** Layers applied in order; each layer's `nOut` must equal the next one's `nIn`. */
+/**
+ * Consecutive layers that run as one unit: a single layer, or a sparse layer with the rectifier and
+ * dropout after it, fused (see {@link Sequential}).
+ */
+export interface Segment {
+  /** Index of the segment's first layer in {@link Sequential.layers}. */
+  readonly first: number;
+  /** Number of layers in the segment. */
+  readonly count: number;
+  /** The layer kinds joined by `+`, e.g. `"sparse-linear+relu+dropout"`. */
+  readonly kind: string;
+}
+
+/** A sparse layer with its rectifier and optional dropout, run as one op. */
+interface Block {
+  readonly linear: SparseLinear;
+  readonly activation: UnaryActivation;
+  readonly dropout: Dropout | null;
+  readonly masks: ByteBuffer;
+  /** What the last forward pass applied (the next layer's backward pass takes it back). */
+  rectifier: FusedRectifier | null;
+}
+
+interface Step {
+  readonly segment: Segment;
+  /** The layer, when the segment has one. */
+  readonly layer: Layer | null;
+  readonly block: Block | null;
+}
+
+/**
+ * Layers applied in order; each layer's `nOut` must equal the next one's `nIn`.
+ *
+ * On a backend with the fused ops ({@link Backend.spmmForwardRectified}), a sparse layer followed by a ReLU
+ * or leaky ReLU (and optionally dropout) and then by another sparse layer runs as one op forward, and the
+ * next layer's backward pass takes the input gradient back through the rectifier and dropout: the same
+ * results as layer by layer, without the element-wise passes over the activations ({@link Sequential.segments}).
+ */
 export class Sequential {
   private backendRef: Backend;
+  private steps: Step[] = [];
 
   /** @throws {@link ShapeError} when consecutive layer sizes do not chain. */
   constructor(
@@ -28,6 +69,37 @@ export class Sequential {
     }
     this.backendRef = backend;
     for (const layer of layers) layer.setBackend(backend);
+    this.steps = this.plan();
+  }
+
+  /** Cuts the layers into steps, fusing sparse-rectifier(-dropout) blocks when the backend can. */
+  private plan(): Step[] {
+    const be = this.backendRef;
+    const fuse = be.spmmForwardRectified !== undefined && be.spmmBackward !== undefined;
+    const steps: Step[] = [];
+    const layers = this.layers;
+    for (let l = 0; l < layers.length; ) {
+      const linear = layers[l], activation = layers[l + 1];
+      if (fuse && linear instanceof SparseLinear && activation instanceof UnaryActivation && (activation.op === 'relu' || activation.op === 'leaky-relu')) {
+        const dropout = layers[l + 2] instanceof Dropout ? (layers[l + 2] as Dropout) : null;
+        const count = dropout === null ? 2 : 3;
+        // The layer after the block takes its gradient back, so it must be a sparse layer too.
+        if (layers[l + count] instanceof SparseLinear) {
+          const kind = layers.slice(l, l + count).map((x) => x.kind).join('+');
+          steps.push({ segment: { first: l, count, kind }, layer: null, block: { linear, activation, dropout, masks: new ByteBuffer(), rectifier: null } });
+          l += count;
+          continue;
+        }
+      }
+      steps.push({ segment: { first: l, count: 1, kind: layers[l]!.kind }, layer: layers[l]!, block: null });
+      l++;
+    }
+    return steps;
+  }
+
+  /** How the layers run: one segment per layer, except fused sparse-rectifier(-dropout) blocks. */
+  segments(): Segment[] {
+    return this.steps.map((s) => s.segment);
   }
 
   /** Input features. */
@@ -49,24 +121,56 @@ export class Sequential {
     if (backend !== this.backendRef) this.backendRef.sync?.();
     this.backendRef = backend;
     for (const layer of this.layers) layer.setBackend(backend);
+    this.steps = this.plan();
   }
 
   /**
    * Forward pass over a feature-major batch (`nIn * batch` values); returns the last layer's output
    * (`nOut * batch`, owned by that layer).
+   * @param probe - called after each segment with its index in {@link Sequential.segments} (profiling).
    */
-  forward(x: Float32Array, batch: number, ctx: ForwardContext): Float32Array {
+  forward(x: Float32Array, batch: number, ctx: ForwardContext, probe?: (segment: number) => void): Float32Array {
     let h = x;
-    for (const layer of this.layers) h = layer.forward(h, batch, ctx);
+    for (let k = 0; k < this.steps.length; k++) {
+      const s = this.steps[k]!;
+      h = s.block === null ? s.layer!.forward(h, batch, ctx) : this.forwardBlock(s.block, h, batch, ctx);
+      probe?.(k);
+    }
     return h;
   }
 
-  /** Backward pass from the gradient of the loss w.r.t. the output; fills every parameter gradient. */
-  backward(dy: Float32Array, batch: number): void {
+  private forwardBlock(b: Block, x: Float32Array, batch: number, ctx: ForwardContext): Float32Array {
+    const d = b.dropout;
+    const rectifier: FusedRectifier = {
+      op: b.activation.op as 'relu' | 'leaky-relu',
+      alpha: b.activation.alpha,
+      dropout: d !== null && ctx.training && d.rate > 0 ? { rate: d.rate, key: streamKey(ctx.seed, 'dropout', ctx.step, d.index) } : null,
+      mask: b.masks.view(b.linear.nOut * batch, this.backendRef),
+    };
+    const y = b.linear.forwardRectified(x, batch, rectifier);
+    b.rectifier = rectifier;
+    return y;
+  }
+
+  /**
+   * Backward pass from the gradient of the loss w.r.t. the output; fills every parameter gradient.
+   * @param probe - called after each segment, in reverse order, with its index in {@link Sequential.segments}.
+   */
+  backward(dy: Float32Array, batch: number, probe?: (segment: number) => void): void {
     let g: Float32Array | null = dy;
-    for (let l = this.layers.length - 1; l >= 0 && g !== null; l--) {
+    for (let k = this.steps.length - 1; k >= 0 && g !== null; k--) {
+      const s = this.steps[k]!;
       // The first layer's input gradient is never used: skip that product.
-      g = this.layers[l]!.backward(g, batch, l > 0);
+      const needInput = k > 0;
+      const before = k > 0 ? this.steps[k - 1]!.block : null;
+      const head = s.block === null ? s.layer! : s.block.linear;
+      if (before !== null && before.rectifier !== null && head instanceof SparseLinear) {
+        // A fused block's gradient goes back through its rectifier and dropout inside this layer's product.
+        g = head.backward(g, batch, needInput, before.rectifier);
+      } else {
+        g = head.backward(g, batch, needInput);
+      }
+      probe?.(k);
     }
   }
 

@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-import type { Backend } from '../backend/backend';
+import type { Backend, FusedRectifier } from '../backend/backend';
 import { checkLength } from '../core/assert';
 import { ShapeError } from '../core/errors';
 import { CsrMatrix } from '../sparse/csr';
@@ -97,11 +97,33 @@ export class SparseLinear implements Layer {
     return this.backend.spmmForward(this.w, x, batch, this.bias.values, this.out.view(this.nOut * batch, this.backend));
   }
 
-  backward(dy: Float32Array, batch: number, needInput: boolean): Float32Array | null {
+  /**
+   * The forward pass fused with the rectifier (and dropout) after this layer, `r`, on a backend that offers
+   * {@link Backend.spmmForwardRectified} (networks call it when the backend has the op); writes `r.mask`.
+   * @throws Error when the backend has no fused op.
+   */
+  forwardRectified(x: Float32Array, batch: number, r: FusedRectifier): Float32Array {
+    checkLength(x.length, this.nIn * batch, 'sparse layer input', `nIn * batch = ${this.nIn} * ${batch}`);
+    if (!this.backend.spmmForwardRectified) throw new Error(`backend '${this.backend.name}' has no fused rectifier op`);
+    this.input = x;
+    this.lastDy = null;
+    this.lastBatch = batch;
+    return this.backend.spmmForwardRectified(this.w, x, batch, this.bias.values, r, this.out.view(this.nOut * batch, this.backend));
+  }
+
+  /**
+   * @param inputRectifier - the fused rectifier of the block before this layer (see
+   *   {@link SparseLinear.forwardRectified}): the returned input gradient is then taken back through it.
+   */
+  backward(dy: Float32Array, batch: number, needInput: boolean, inputRectifier?: FusedRectifier): Float32Array | null {
     this.lastDy = dy;
     if (this.backend.spmmBackward) {
-      return this.backend.spmmBackward(this.w, dy, this.input, batch, this.weight.grad, this.bias.grad, needInput ? this.dIn.view(this.nIn * batch, this.backend) : null);
+      const dx = needInput ? this.dIn.view(this.nIn * batch, this.backend) : null;
+      return inputRectifier === undefined
+        ? this.backend.spmmBackward(this.w, dy, this.input, batch, this.weight.grad, this.bias.grad, dx)
+        : this.backend.spmmBackward(this.w, dy, this.input, batch, this.weight.grad, this.bias.grad, dx, inputRectifier);
     }
+    if (inputRectifier !== undefined) throw new Error(`backend '${this.backend.name}' has no fused backward op`);
     this.backend.spmmWeightGrad(this.w, dy, this.input, batch, this.weight.grad);
     this.backend.biasGrad(dy, this.nOut, batch, this.bias.grad);
     if (!needInput) return null;

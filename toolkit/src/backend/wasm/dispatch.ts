@@ -14,7 +14,7 @@ import type { KernelExports } from './loader';
 export const KERNEL_NAMES = [
   'gatherRows', 'permuteRows', 'denseGatherRows', 'dotRows', 'denseDotRows',
   'biasRows', 'dropoutRange', 'maskRange', 'rectifyRange', 'rectifyBackRange', 'sgdRange',
-  'scatterRows', 'backwardRows', 'backwardTasks', 'backwardColumns',
+  'scatterRows', 'backwardRows', 'backwardTasks', 'backwardColumns', 'gatherRowsRect', 'rectifyBackRows',
 ] as const;
 
 /** A kernel a job may call. */

@@ -48,7 +48,7 @@
  * @packageDocumentation
  */
 import type { CsrMatrix } from '../../sparse/csr';
-import type { Backend } from '../backend';
+import type { Backend, FusedRectifier } from '../backend';
 import { ShapeError } from '../../core/errors';
 import type { StreamKey } from '../../core/counter-rng';
 import { sreluBackward, sreluForward, softmaxBackward, softmaxForward, unaryBackward, unaryForward } from '../cpu/activation';
@@ -56,7 +56,7 @@ import { dropoutScale, dropoutThreshold } from '../cpu/dropout';
 import { mseOneHot, softmaxCrossEntropy } from '../cpu/loss';
 import { adamStep } from '../cpu/optim';
 import { Arena, type Block } from './arena';
-import { inlineDispatcher, type Dispatcher } from './dispatch';
+import { inlineDispatcher, type Dispatcher, type KernelCall } from './dispatch';
 import { instantiateKernels, loadKernelModule, WASM_MAX_PAGES, wasmUnavailableReason } from './loader';
 import { ResidentCache } from './resident';
 import { threadDispatcher } from './threads';
@@ -91,6 +91,12 @@ export interface WasmBackendOptions {
    * two separate walks, which are faster while the activations fit in cache.
    */
   readonly columnBackwardMinBytes?: number;
+  /**
+   * Whether to offer the fused sparse product + rectifier + dropout ops ({@link Backend.spmmForwardRectified}),
+   * default true. Off, networks run the three ops one by one, with the same results, more slowly (for A/B
+   * measurements and tests).
+   */
+  readonly fuseRectifiers?: boolean;
   /** Called once when the backend is disposed (the registry forgets its shared instances this way). */
   readonly onDispose?: () => void;
 }
@@ -168,6 +174,10 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
   // Float64 hyper-parameters of the optimizer kernels (the worker protocol passes int32 arguments only).
   const hyperBlock = arena.alloc(64);
   const hyper = new Float64Array(arena.f32.buffer, hyperBlock.offset, 8);
+  // The descriptor of a fused rectifier the kernels read (assembly/kernels.ts, "Fused rectifier and dropout").
+  const epiBlock = arena.alloc(64);
+  const epiWords = new Int32Array(arena.f32.buffer, epiBlock.offset, 8);
+  const fuseRectifiers = options.fuseRectifiers ?? true;
   // Arrays handed out by allocFloat32 / allocUint8 return to the arena when collected (or when freed).
   let disposed = false;
   const collector = new FinalizationRegistry<Block>((b) => {
@@ -232,6 +242,95 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
   function copyBack(a: Float32Array, p: number, n: number): void {
     if (!arena.owns(a)) a.set(arena.f32.subarray(p >> 2, (p >> 2) + n));
   }
+  /** Checks a fused rectifier for `n` elements; throws before anything is written. */
+  function checkRectifier(r: FusedRectifier, n: number): void {
+    if (r.op !== 'relu' && r.op !== 'leaky-relu') throw new ShapeError(`a fused rectifier is 'relu' or 'leaky-relu', got '${String(r.op)}'`);
+    if (r.mask.length < n) throw new ShapeError(`rectifier mask has length ${r.mask.length}, expected at least ${n}`);
+    const rate = r.dropout?.rate ?? 0;
+    if (!(rate >= 0 && rate < 1)) throw new RangeError(`dropout rate must be in [0, 1), got ${rate}`);
+  }
+  /** Address of `r.mask[0 .. n)`: in place when owned, else a scratch slice (copied in when `read`). */
+  function maskAddress(r: FusedRectifier, n: number, read: boolean): number {
+    if (arena.owns(r.mask)) return r.mask.byteOffset;
+    const p = scratch.take(Math.ceil(n / 4));
+    if (read) arena.u8.set(r.mask.subarray(0, n), p);
+    return p;
+  }
+  /** Writes the kernels' descriptor of `r` (mask at `maskPtr`); returns its address. */
+  function describe(r: FusedRectifier, maskPtr: number): number {
+    const leaky = r.op === 'leaky-relu';
+    epiWords[0] = 1 | (leaky ? 2 : 0) | (r.dropout !== null ? 4 : 0);
+    epiWords[1] = f32Bits(leaky ? r.alpha : 0);
+    epiWords[2] = r.dropout !== null ? r.dropout.key[0] : 0;
+    epiWords[3] = r.dropout !== null ? r.dropout.key[1] : 0;
+    epiWords[4] = r.dropout !== null ? dropoutThreshold(r.dropout.rate) | 0 : 0;
+    epiWords[5] = r.dropout !== null ? f32Bits(dropoutScale(r.dropout.rate)) : 0;
+    epiWords[6] = maskPtr;
+    return epiBlock.offset;
+  }
+  /** Applies `r`'s gradients to the `cols` x `batch` input gradient at `dp` (after a scatter). */
+  function rectifyBack(r: FusedRectifier | undefined, dp: number, cols: number, batch: number, maskPtr: number): void {
+    if (r === undefined) return;
+    const { d, parts } = plan(cols * batch * ELEMENT_COST);
+    d.run([{ fn: 'rectifyBackRows', args: [describe(r, maskPtr), dp, batch] }], even(cols, parts));
+  }
+
+  function spmmForwardRectified(w: CsrMatrix, x: Float32Array, batch: number, bias: Float32Array | null, r: FusedRectifier, y: Float32Array): Float32Array {
+    const { rows, cols } = w;
+    const n = rows * batch;
+    checkRectifier(r, n);
+    if (n === 0) return y;
+    const e = resident.get(w);
+    scratch.begin(w.nnz, cols * batch, rows, n, Math.ceil(n / 4));
+    const vp = input(w.values, w.nnz, 'w.values');
+    const xp = input(x, cols * batch, 'x');
+    const bp = bias === null ? 0 : input(bias, rows, 'bias');
+    const yp = output(y, n, 'y');
+    const mp = maskAddress(r, n, false);
+    const ep = describe(r, mp);
+    const { d, parts } = plan(w.nnz * batch + n * ELEMENT_COST);
+    d.run([{ fn: 'gatherRowsRect', args: [e.rowPtr, e.colIdx, vp, xp, batch, bp, yp, ep] }], resident.rowSplit(w, e, parts));
+    copyBack(y, yp, n);
+    if (!arena.owns(r.mask)) r.mask.set(arena.u8.subarray(mp, mp + n));
+    return y;
+  }
+
+  /** The sparse input gradient, taken back through `r` (the previous block's rectifier) when given. */
+  function inputGrad(w: CsrMatrix, dy: Float32Array, batch: number, dx: Float32Array, r?: FusedRectifier): Float32Array {
+    const { rows, cols } = w;
+    if (r !== undefined) checkRectifier(r, cols * batch);
+    if (cols === 0 || batch === 0) return dx;
+    if (rows === 0) return dx.fill(0, 0, cols * batch);
+    const e = resident.get(w);
+    if (batch <= scatterMaxBatch) {
+      // One thread, all rows in order: the same bits as the gather below (see assembly/kernels.ts).
+      scratch.begin(w.nnz, rows * batch, cols * batch, Math.ceil((cols * batch) / 4));
+      const vp = input(w.values, w.nnz, 'w.values');
+      const gp = input(dy, rows * batch, 'dy');
+      const xp = output(dx, cols * batch, 'dx');
+      const mp = r === undefined ? 0 : maskAddress(r, cols * batch, true);
+      arena.f32.fill(0, xp >> 2, (xp >> 2) + cols * batch);
+      kernels.scatterRows(e.rowPtr, e.colIdx, vp, gp, batch, xp, 0, rows);
+      rectifyBack(r, xp, cols, batch, mp);
+      copyBack(dx, xp, cols * batch);
+      return dx;
+    }
+    const t = resident.csc(w, e);
+    scratch.begin(w.nnz, w.nnz, rows * batch, cols * batch, Math.ceil((cols * batch) / 4));
+    const vp = input(w.values, w.nnz, 'w.values');
+    const wt = scratch.take(w.nnz);
+    const gp = input(dy, rows * batch, 'dy');
+    const xp = output(dx, cols * batch, 'dx');
+    const calls: KernelCall[] = [
+      { fn: 'permuteRows', args: [t.ptr, t.k, vp, wt] },
+      { fn: 'gatherRows', args: [t.ptr, t.row, wt, gp, batch, 0, xp] },
+    ];
+    if (r !== undefined) calls.push({ fn: 'rectifyBackRows', args: [describe(r, maskAddress(r, cols * batch, true)), xp, batch] });
+    const { d, parts } = plan(w.nnz * batch);
+    d.run(calls, resident.colSplit(w, e, parts));
+    copyBack(dx, xp, cols * batch);
+    return dx;
+  }
 
   const backend: WasmBackend = {
     name: 'wasm',
@@ -253,38 +352,10 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
       return y;
     },
 
+    ...(fuseRectifiers ? { spmmForwardRectified } : {}),
+
     spmmInputGrad(w: CsrMatrix, dy: Float32Array, batch: number, dx: Float32Array): Float32Array {
-      const { rows, cols } = w;
-      if (cols === 0 || batch === 0) return dx;
-      if (rows === 0) return dx.fill(0, 0, cols * batch);
-      const e = resident.get(w);
-      if (batch <= scatterMaxBatch) {
-        // One thread, all rows in order: the same bits as the gather below (see assembly/kernels.ts).
-        scratch.begin(w.nnz, rows * batch, cols * batch);
-        const vp = input(w.values, w.nnz, 'w.values');
-        const gp = input(dy, rows * batch, 'dy');
-        const xp = output(dx, cols * batch, 'dx');
-        arena.f32.fill(0, xp >> 2, (xp >> 2) + cols * batch);
-        kernels.scatterRows(e.rowPtr, e.colIdx, vp, gp, batch, xp, 0, rows);
-        copyBack(dx, xp, cols * batch);
-        return dx;
-      }
-      const t = resident.csc(w, e);
-      scratch.begin(w.nnz, w.nnz, rows * batch, cols * batch);
-      const vp = input(w.values, w.nnz, 'w.values');
-      const wt = scratch.take(w.nnz);
-      const gp = input(dy, rows * batch, 'dy');
-      const xp = output(dx, cols * batch, 'dx');
-      const { d, parts } = plan(w.nnz * batch);
-      d.run(
-        [
-          { fn: 'permuteRows', args: [t.ptr, t.k, vp, wt] },
-          { fn: 'gatherRows', args: [t.ptr, t.row, wt, gp, batch, 0, xp] },
-        ],
-        resident.colSplit(w, e, parts),
-      );
-      copyBack(dx, xp, cols * batch);
-      return dx;
+      return inputGrad(w, dy, batch, dx);
     },
 
     spmmWeightGrad(w: CsrMatrix, dy: Float32Array, x: Float32Array, batch: number, dw: Float32Array): Float32Array {
@@ -338,26 +409,33 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
       return dw;
     },
 
-    spmmBackward(w: CsrMatrix, dy: Float32Array, x: Float32Array, batch: number, dw: Float32Array, db: Float32Array, dx: Float32Array | null) {
+    spmmBackward(
+      w: CsrMatrix, dy: Float32Array, x: Float32Array, batch: number, dw: Float32Array, db: Float32Array, dx: Float32Array | null,
+      inputRectifier?: FusedRectifier,
+    ) {
       const { rows, cols } = w;
+      const r = dx === null ? undefined : inputRectifier;
+      if (r !== undefined) checkRectifier(r, cols * batch);
       if (dx !== null && rows > 0 && cols > 0 && batch > 0 && batch <= scatterMaxBatch && threads <= 2) {
         // Small batch: the three products in one walk of the rows (one thread), or as two tasks (weight and
         // bias gradients; input gradient) on two threads. Same bits either way, and as the ops one by one.
         // With more threads the general path below splits the gradients by rows, then scatters.
         const e = resident.get(w);
-        scratch.begin(w.nnz, rows * batch, cols * batch, w.nnz, rows, cols * batch);
+        scratch.begin(w.nnz, rows * batch, cols * batch, w.nnz, rows, cols * batch, Math.ceil((cols * batch) / 4));
         const vp = input(w.values, w.nnz, 'w.values');
         const gp = input(dy, rows * batch, 'dy');
         const xp = input(x, cols * batch, 'x');
         const wp = output(dw, w.nnz, 'dw');
         const bp = output(db, rows, 'db');
         const dp = output(dx, cols * batch, 'dx');
+        const mp = r === undefined ? 0 : maskAddress(r, cols * batch, true);
         if (threads === 1 || w.nnz * batch < minParallelWork) {
           arena.f32.fill(0, dp >> 2, (dp >> 2) + cols * batch);
           kernels.backwardRows(e.rowPtr, e.colIdx, vp, gp, xp, batch, wp, bp, dp, 0, rows);
         } else {
           pool.run([{ fn: 'backwardTasks', args: [e.rowPtr, e.colIdx, vp, gp, xp, batch, wp, bp, dp, rows, cols] }], TWO_TASKS);
         }
+        rectifyBack(r, dp, cols, batch, mp);
         copyBack(dw, wp, w.nnz);
         copyBack(db, bp, rows);
         copyBack(dx, dp, cols * batch);
@@ -368,7 +446,7 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
         // fetched once for both), the bias gradient by rows.
         const e = resident.get(w);
         const t = resident.csc(w, e);
-        scratch.begin(w.nnz, w.nnz, rows * batch, cols * batch, w.nnz, rows, cols * batch);
+        scratch.begin(w.nnz, w.nnz, rows * batch, cols * batch, w.nnz, rows, cols * batch, Math.ceil((cols * batch) / 4));
         const vp = input(w.values, w.nnz, 'w.values');
         const wt = scratch.take(w.nnz);
         const gp = input(dy, rows * batch, 'dy');
@@ -376,11 +454,12 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
         const wp = output(dw, w.nnz, 'dw');
         const bp = output(db, rows, 'db');
         const dp = output(dx, cols * batch, 'dx');
+        const ep = r === undefined ? 0 : describe(r, maskAddress(r, cols * batch, true));
         const { d, parts } = plan(w.nnz * batch);
         d.run(
           [
             { fn: 'permuteRows', args: [t.ptr, t.k, vp, wt] },
-            { fn: 'backwardColumns', args: [t.ptr, t.row, t.k, wt, gp, xp, batch, dp, wp] },
+            { fn: 'backwardColumns', args: [t.ptr, t.row, t.k, wt, gp, xp, batch, dp, wp, ep] },
           ],
           resident.colSplit(w, e, parts),
         );
@@ -408,7 +487,7 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
         db.fill(0, 0, rows);
         dw.fill(0, 0, w.nnz);
       }
-      return dx === null ? null : backend.spmmInputGrad(w, dy, batch, dx);
+      return dx === null ? null : inputGrad(w, dy, batch, dx, r);
     },
 
     biasGrad(dy: Float32Array, n: number, batch: number, db: Float32Array): Float32Array {

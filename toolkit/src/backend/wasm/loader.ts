@@ -49,8 +49,13 @@ export interface KernelExports {
     rows: number, cols: number, t0: number, t1: number,
   ): void;
   backwardColumns(
-    ptr: number, row: number, k: number, valT: number, dy: number, x: number, batch: number, dx: number, dw: number, c0: number, c1: number,
+    ptr: number, row: number, k: number, valT: number, dy: number, x: number, batch: number, dx: number, dw: number, epi: number,
+    c0: number, c1: number,
   ): void;
+  gatherRowsRect(
+    ptr: number, idx: number, val: number, src: number, batch: number, bias: number, out: number, epi: number, r0: number, r1: number,
+  ): void;
+  rectifyBackRows(epi: number, g: number, batch: number, r0: number, r1: number): void;
   dropoutRange(x: number, y: number, mask: number, k0: number, k1: number, threshold: number, scaleBits: number, i0: number, i1: number): void;
   maskRange(x: number, mask: number, y: number, scaleBits: number, i0: number, i1: number): void;
   rectifyRange(op: number, x: number, y: number, alphaBits: number, i0: number, i1: number): void;

@@ -1,0 +1,198 @@
+/**
+ * The fused sparse product + rectifier + dropout of the wasm backend (`spmmForwardRectified`, and
+ * `spmmBackward` with an input rectifier) against the same ops run one by one on the same backend: the
+ * results must be the same bits, on every backward path (one walk of the rows at small batches, the walk of
+ * the columns for wide layers, the gather over the transposed index), on 1 and 2 threads, for ReLU and leaky
+ * ReLU with either sign of slope, with and without dropout, and at batches that leave SIMD tails. Then whole
+ * training runs: fused and unfused networks train to bit-identical weights, and the network reports which
+ * layers it fused.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Backend, FusedRectifier } from '../../toolkit/src/backend/backend';
+import { cpuBackend } from '../../toolkit/src/backend/cpu/index';
+import { dropoutScale } from '../../toolkit/src/backend/cpu/dropout';
+import { isWasmAvailable, wasmBackend, wasmUnavailableReason, type WasmBackendOptions } from '../../toolkit/src/backend/wasm/index';
+import { streamKey } from '../../toolkit/src/core/counter-rng';
+import { rngFor } from '../../toolkit/src/core/rng';
+import { syntheticClassification } from '../../toolkit/src/data/synthetic';
+import { erdosRenyi } from '../../toolkit/src/sparse/topology';
+import { mlp } from '../../toolkit/src/train/model';
+
+const available = isWasmAvailable();
+
+/** The bit patterns of a float array, so that `toEqual` compares bits (and tells -0 from 0). */
+function bits(a: Float32Array): Int32Array {
+  return new Int32Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength));
+}
+
+interface Case {
+  readonly rows: number;
+  readonly cols: number;
+  readonly batch: number;
+  readonly op: 'relu' | 'leaky-relu';
+  readonly alpha: number;
+  readonly rate: number;
+}
+
+/** Fused and one-by-one forward and backward of one layer and the rectifier block before it. */
+function runBoth(be: Backend, c: Case, own = false): void {
+  const rng = rngFor(11, 'fused', c.rows, c.cols, c.batch);
+  // Arrays in the backend's memory (used in place), or plain ones (copied in and out).
+  const f32 = (n: number): Float32Array => (own ? be.allocFloat32!(n) : new Float32Array(n));
+  const w = erdosRenyi(c.cols, c.rows, 8, rng);
+  for (let k = 0; k < w.nnz; k++) w.values[k] = 2 * rng.float() - 1;
+  const n = c.rows * c.batch;
+  const x = Float32Array.from({ length: c.cols * c.batch }, () => rng.normal());
+  const bias = Float32Array.from({ length: c.rows }, () => 0.3 * rng.normal());
+  const key = streamKey(5, 'dropout', 17, 1);
+  const dropout = c.rate > 0 ? { rate: c.rate, key } : null;
+
+  // Forward: the product, the rectifier, dropout, one by one...
+  const pre = be.spmmForward(w, x, c.batch, bias, new Float32Array(n));
+  const act = be.unaryForward(c.op, pre, c.alpha, new Float32Array(n));
+  const dropMask = new Uint8Array(n).fill(1);
+  const out = dropout === null ? act : be.dropout!(act, c.rate, key, new Float32Array(n), dropMask);
+  // ...and fused.
+  const r: FusedRectifier = { op: c.op, alpha: c.alpha, dropout, mask: own ? be.allocUint8!(n) : new Uint8Array(n) };
+  const fused = be.spmmForwardRectified!(w, x, c.batch, bias, r, f32(n));
+  expect(bits(fused)).toEqual(bits(out));
+  for (let i = 0; i < n; i++) {
+    expect(r.mask[i]! & 1).toBe(dropMask[i]);
+    expect((r.mask[i]! >> 1) & 1).toBe(pre[i]! > 0 ? 1 : 0);
+  }
+
+  // Backward of a layer (rows2 x rows) fed by the block: its input gradient goes back through the block.
+  const rows2 = 7;
+  const w2 = erdosRenyi(c.rows, rows2, 3, rng);
+  for (let k = 0; k < w2.nnz; k++) w2.values[k] = 2 * rng.float() - 1;
+  const dy = Float32Array.from({ length: rows2 * c.batch }, () => rng.normal());
+  const dw = new Float32Array(w2.nnz), db = new Float32Array(rows2), dx = new Float32Array(n);
+  be.spmmBackward!(w2, dy, out, c.batch, dw, db, dx);
+  const afterDrop = dropout === null ? dx : be.dropoutForward(dx, dropMask, dropoutScale(c.rate), new Float32Array(n));
+  const want = be.unaryBackward(c.op, pre, act, afterDrop, c.alpha, new Float32Array(n));
+  const dw2 = f32(w2.nnz), db2 = f32(rows2), dx2 = f32(n);
+  be.spmmBackward!(w2, dy, out, c.batch, dw2, db2, dx2, r);
+  expect(bits(dx2)).toEqual(bits(want));
+  expect(bits(dw2)).toEqual(bits(dw));
+  expect(bits(db2)).toEqual(bits(db));
+}
+
+const CASES: Case[] = [];
+for (const batch of [1, 2, 3, 9, 21, 64]) {
+  CASES.push({ rows: 50, cols: 40, batch, op: 'relu', alpha: 0, rate: 0.3 });
+  CASES.push({ rows: 50, cols: 40, batch, op: 'leaky-relu', alpha: -0.6, rate: 0.5 });
+}
+CASES.push({ rows: 33, cols: 20, batch: 17, op: 'relu', alpha: 0, rate: 0 });
+CASES.push({ rows: 33, cols: 20, batch: 17, op: 'leaky-relu', alpha: 0.01, rate: 0 });
+CASES.push({ rows: 1, cols: 5, batch: 128, op: 'leaky-relu', alpha: 0.2, rate: 0.1 });
+
+/** Backends that reach every backward path: rows walk (small batch), columns walk (wide), gather. */
+const PATHS: readonly [string, WasmBackendOptions][] = [
+  ['default', {}],
+  ['columns walk', { columnBackwardMinBytes: 0 }],
+  ['gather, no scatter', { scatterMaxBatch: 0, columnBackwardMinBytes: 1 << 30 }],
+];
+
+describe.skipIf(!available)(available ? 'wasm fused rectifier and dropout' : `wasm [unavailable: ${wasmUnavailableReason()}]`, () => {
+  for (const threads of [1, 2]) {
+    for (const [name, options] of PATHS) {
+      it(`forward and backward equal the ops one by one, bit for bit (${name}, ${threads} thread(s))`, () => {
+        const be = wasmBackend({ ...options, threads, minParallelWork: 0 });
+        try {
+          for (const c of CASES) runBoth(be, c);
+        } finally {
+          be.dispose();
+        }
+      });
+    }
+  }
+
+  it('works on arrays in wasm memory too (used in place)', () => {
+    const be = wasmBackend({ threads: 2, minParallelWork: 0 });
+    try {
+      for (const c of CASES) runBoth(be, c, true);
+    } finally {
+      be.dispose();
+    }
+  });
+
+  it('rejects a short mask, an unknown rectifier or a bad rate before writing anything', () => {
+    const be = wasmBackend();
+    try {
+      const w = erdosRenyi(3, 4, 2, rngFor(1, 'bad'));
+      const x = new Float32Array(3 * 2), y = new Float32Array(4 * 2).fill(7);
+      const ok: FusedRectifier = { op: 'relu', alpha: 0, dropout: null, mask: new Uint8Array(8) };
+      expect(() => be.spmmForwardRectified!(w, x, 2, null, { ...ok, mask: new Uint8Array(7) }, y)).toThrow(/mask has length 7, expected at least 8/);
+      expect(() => be.spmmForwardRectified!(w, x, 2, null, { ...ok, op: 'tanh' as 'relu' }, y)).toThrow(/'relu' or 'leaky-relu', got 'tanh'/);
+      expect(() => be.spmmForwardRectified!(w, x, 2, null, { ...ok, dropout: { rate: 1, key: streamKey(1, 'd', 0, 0) } }, y)).toThrow(/rate must be in \[0, 1\)/);
+      expect(Array.from(y)).toEqual(new Array(8).fill(7));
+    } finally {
+      be.dispose();
+    }
+  });
+
+  it('is not offered when turned off', () => {
+    const be = wasmBackend({ fuseRectifiers: false });
+    try {
+      expect(be.spmmForwardRectified).toBeUndefined();
+    } finally {
+      be.dispose();
+    }
+  });
+});
+
+async function train(backend: Backend, batchSize: number, activation: 'relu' | 'all-relu', lr: number) {
+  const data = syntheticClassification({ nSamples: 200, nFeatures: 30, nClasses: 4, seed: 8 });
+  const model = mlp([30, 48, 40, 4], { sparsity: { kind: 'erdos-renyi', eps: 5 }, activation, dropout: 0.3, seed: 4, backend });
+  model.compile({ optimizer: { name: 'sgd', lr, momentum: 0.9, weightDecay: 0.0002, nesterov: true }, policy: 'set' });
+  const history = await model.fit(data, { epochs: 3, batchSize });
+  return {
+    segments: model.network.segments().map((s) => s.kind),
+    losses: history.epochs.map((e) => [e.loss, e.accuracy, e.valLoss ?? null]),
+    evolution: history.evolution.map((r) => [r.layer, r.dropped, r.grown, Array.from(r.grownPositions)]),
+    weights: model.network.params().map((p) => Array.from(p.values)),
+  };
+}
+
+describe.skipIf(!available)(available ? 'wasm training, fused and unfused' : `wasm [unavailable: ${wasmUnavailableReason()}]`, () => {
+  for (const [batchSize, activation, lr] of [[25, 'relu', 0.05], [2, 'all-relu', 0.005]] as const) {
+    it(`trains to the same bits with and without fusion (${activation}, batch ${batchSize}, SET evolution)`, async () => {
+      const runs = [];
+      for (const options of [{ fuseRectifiers: false }, { threads: 1 }, { threads: 2, minParallelWork: 0 }, { columnBackwardMinBytes: 0 }]) {
+        const be = wasmBackend(options);
+        try {
+          runs.push(await train(be, batchSize, activation, lr));
+        } finally {
+          be.dispose();
+        }
+      }
+      const [unfused, ...fused] = runs as [Awaited<ReturnType<typeof train>>, ...Awaited<ReturnType<typeof train>>[]];
+      const kind = `sparse-linear+${activation}+dropout`;
+      expect(unfused.segments).toEqual(['sparse-linear', activation, 'dropout', 'sparse-linear', activation, 'dropout', 'sparse-linear']);
+      expect(unfused.evolution.length).toBeGreaterThan(0);
+      for (const f of fused) {
+        expect(f.segments).toEqual([kind, kind, 'sparse-linear']);
+        expect(f.losses).toEqual(unfused.losses);
+        expect(f.evolution).toEqual(unfused.evolution);
+        expect(f.weights).toEqual(unfused.weights);
+      }
+    });
+  }
+
+  it('fuses only a rectifier block followed by a sparse layer, and nothing on the CPU reference', () => {
+    const be = wasmBackend();
+    try {
+      const tanh = mlp([10, 12, 3], { sparsity: { kind: 'erdos-renyi', eps: 3 }, activation: 'tanh', seed: 1, backend: be });
+      expect(tanh.network.segments().map((s) => s.kind)).toEqual(['sparse-linear', 'tanh', 'sparse-linear']);
+      const relu = mlp([10, 12, 3], { sparsity: { kind: 'erdos-renyi', eps: 3 }, activation: 'relu', seed: 1, backend: be });
+      expect(relu.network.segments()).toEqual([
+        { first: 0, count: 2, kind: 'sparse-linear+relu' },
+        { first: 2, count: 1, kind: 'sparse-linear' },
+      ]);
+      relu.network.setBackend(cpuBackend());
+      expect(relu.network.segments().map((s) => s.kind)).toEqual(['sparse-linear', 'relu', 'sparse-linear']);
+    } finally {
+      be.dispose();
+    }
+  });
+});
