@@ -56,10 +56,6 @@ function runBoth(be: Backend, c: Case, own = false): void {
   const r: FusedRectifier = { op: c.op, alpha: c.alpha, dropout, mask: own ? be.allocUint8!(n) : new Uint8Array(n) };
   const fused = be.spmmForwardRectified!(w, x, c.batch, bias, r, f32(n));
   expect(bits(fused)).toEqual(bits(out));
-  for (let i = 0; i < n; i++) {
-    expect(r.mask[i]! & 1).toBe(dropMask[i]);
-    expect((r.mask[i]! >> 1) & 1).toBe(pre[i]! > 0 ? 1 : 0);
-  }
 
   // Backward of a layer (rows2 x rows) fed by the block: its input gradient goes back through the block.
   const rows2 = 7;

@@ -58,8 +58,9 @@ export interface FusedRectifier {
   /** The dropout after the rectifier (its rate and counter stream, as in {@link Backend.dropout}), or null. */
   readonly dropout: { readonly rate: number; readonly key: StreamKey } | null;
   /**
-   * One byte per output element, written by the forward pass and read by the backward pass: bit 0 set when
-   * dropout kept the element (always, without dropout), bit 1 when the pre-activation was > 0.
+   * One byte per output element that the forward pass may write and the backward pass read (what the
+   * rectifier and dropout gradients need, in the backend's own format: the wasm backend records dropout's
+   * keep and the pre-activation's sign for leaky ReLU, and nothing for ReLU, whose output tells both).
    */
   readonly mask: Uint8Array;
 }
@@ -103,8 +104,9 @@ export interface Backend {
    * `spmmForward(w, x, batch, bias, y)`, then `unaryForward(r.op, y, r.alpha, y)`, then, when `r.dropout` is
    * set, `dropout(y, rate, key, y, ...)`, in place in `y`; writes `r.mask` (see {@link FusedRectifier}).
    * A backend that offers it also accepts `inputRectifier` in {@link Backend.spmmBackward}: then `dx` is
-   * the input gradient taken back through that rectifier and dropout (the previous block's, from its
-   * `mask`), exactly `dropoutForward` with the dropout scale, then `unaryBackward`. Networks use the pair
+   * the input gradient taken back through that rectifier and dropout (the previous block's, whose forward
+   * pass wrote its `mask` and whose output is this layer's input `x`), exactly `dropoutForward` with the
+   * dropout scale, then `unaryBackward`. Networks use the pair
    * when present ({@link Sequential}), with the same results as the ops one by one, and skip the two
    * element-wise passes over the activations in each direction.
    */

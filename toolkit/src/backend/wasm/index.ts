@@ -249,8 +249,12 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
     const rate = r.dropout?.rate ?? 0;
     if (!(rate >= 0 && rate < 1)) throw new RangeError(`dropout rate must be in [0, 1), got ${rate}`);
   }
-  /** Address of `r.mask[0 .. n)`: in place when owned, else a scratch slice (copied in when `read`). */
+  /**
+   * Address of `r.mask[0 .. n)`: in place when owned, else a scratch slice (copied in when `read`); 0 for
+   * ReLU, which needs no record (see assembly/kernels.ts, "Fused rectifier and dropout").
+   */
   function maskAddress(r: FusedRectifier, n: number, read: boolean): number {
+    if (r.op === 'relu') return 0;
     if (arena.owns(r.mask)) return r.mask.byteOffset;
     const p = scratch.take(Math.ceil(n / 4));
     if (read) arena.u8.set(r.mask.subarray(0, n), p);
@@ -268,11 +272,11 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
     epiWords[6] = maskPtr;
     return epiBlock.offset;
   }
-  /** Applies `r`'s gradients to the `cols` x `batch` input gradient at `dp` (after a scatter). */
-  function rectifyBack(r: FusedRectifier | undefined, dp: number, cols: number, batch: number, maskPtr: number): void {
+  /** Applies `r`'s gradients to the `cols` x `batch` input gradient at `dp` (after a scatter); `ap`: the block's output. */
+  function rectifyBack(r: FusedRectifier | undefined, dp: number, ap: number, cols: number, batch: number, maskPtr: number): void {
     if (r === undefined) return;
     const { d, parts } = plan(cols * batch * ELEMENT_COST);
-    d.run([{ fn: 'rectifyBackRows', args: [describe(r, maskPtr), dp, batch] }], even(cols, parts));
+    d.run([{ fn: 'rectifyBackRows', args: [describe(r, maskPtr), dp, ap, batch] }], even(cols, parts));
   }
 
   function spmmForwardRectified(w: CsrMatrix, x: Float32Array, batch: number, bias: Float32Array | null, r: FusedRectifier, y: Float32Array): Float32Array {
@@ -291,12 +295,15 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
     const { d, parts } = plan(w.nnz * batch + n * ELEMENT_COST);
     d.run([{ fn: 'gatherRowsRect', args: [e.rowPtr, e.colIdx, vp, xp, batch, bp, yp, ep] }], resident.rowSplit(w, e, parts));
     copyBack(y, yp, n);
-    if (!arena.owns(r.mask)) r.mask.set(arena.u8.subarray(mp, mp + n));
+    if (mp !== 0 && !arena.owns(r.mask)) r.mask.set(arena.u8.subarray(mp, mp + n));
     return y;
   }
 
-  /** The sparse input gradient, taken back through `r` (the previous block's rectifier) when given. */
-  function inputGrad(w: CsrMatrix, dy: Float32Array, batch: number, dx: Float32Array, r?: FusedRectifier): Float32Array {
+  /**
+   * The sparse input gradient, taken back through `r` (the previous block's rectifier) when given; `x`, the
+   * layer's input (the block's output), is read then.
+   */
+  function inputGrad(w: CsrMatrix, dy: Float32Array, batch: number, dx: Float32Array, r?: FusedRectifier, x?: Float32Array): Float32Array {
     const { rows, cols } = w;
     if (r !== undefined) checkRectifier(r, cols * batch);
     if (cols === 0 || batch === 0) return dx;
@@ -304,19 +311,20 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
     const e = resident.get(w);
     if (batch <= scatterMaxBatch) {
       // One thread, all rows in order: the same bits as the gather below (see assembly/kernels.ts).
-      scratch.begin(w.nnz, rows * batch, cols * batch, Math.ceil((cols * batch) / 4));
+      scratch.begin(w.nnz, rows * batch, cols * batch, cols * batch, Math.ceil((cols * batch) / 4));
       const vp = input(w.values, w.nnz, 'w.values');
       const gp = input(dy, rows * batch, 'dy');
       const xp = output(dx, cols * batch, 'dx');
+      const ap = r === undefined ? 0 : input(x!, cols * batch, 'x');
       const mp = r === undefined ? 0 : maskAddress(r, cols * batch, true);
       arena.f32.fill(0, xp >> 2, (xp >> 2) + cols * batch);
       kernels.scatterRows(e.rowPtr, e.colIdx, vp, gp, batch, xp, 0, rows);
-      rectifyBack(r, xp, cols, batch, mp);
+      rectifyBack(r, xp, ap, cols, batch, mp);
       copyBack(dx, xp, cols * batch);
       return dx;
     }
     const t = resident.csc(w, e);
-    scratch.begin(w.nnz, w.nnz, rows * batch, cols * batch, Math.ceil((cols * batch) / 4));
+    scratch.begin(w.nnz, w.nnz, rows * batch, cols * batch, cols * batch, Math.ceil((cols * batch) / 4));
     const vp = input(w.values, w.nnz, 'w.values');
     const wt = scratch.take(w.nnz);
     const gp = input(dy, rows * batch, 'dy');
@@ -325,7 +333,10 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
       { fn: 'permuteRows', args: [t.ptr, t.k, vp, wt] },
       { fn: 'gatherRows', args: [t.ptr, t.row, wt, gp, batch, 0, xp] },
     ];
-    if (r !== undefined) calls.push({ fn: 'rectifyBackRows', args: [describe(r, maskAddress(r, cols * batch, true)), xp, batch] });
+    if (r !== undefined) {
+      const ap = input(x!, cols * batch, 'x');
+      calls.push({ fn: 'rectifyBackRows', args: [describe(r, maskAddress(r, cols * batch, true)), xp, ap, batch] });
+    }
     const { d, parts } = plan(w.nnz * batch);
     d.run(calls, resident.colSplit(w, e, parts));
     copyBack(dx, xp, cols * batch);
@@ -435,7 +446,7 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
         } else {
           pool.run([{ fn: 'backwardTasks', args: [e.rowPtr, e.colIdx, vp, gp, xp, batch, wp, bp, dp, rows, cols] }], TWO_TASKS);
         }
-        rectifyBack(r, dp, cols, batch, mp);
+        rectifyBack(r, dp, xp, cols, batch, mp);
         copyBack(dw, wp, w.nnz);
         copyBack(db, bp, rows);
         copyBack(dx, dp, cols * batch);
@@ -487,7 +498,7 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
         db.fill(0, 0, rows);
         dw.fill(0, 0, w.nnz);
       }
-      return dx === null ? null : inputGrad(w, dy, batch, dx, r);
+      return dx === null ? null : inputGrad(w, dy, batch, dx, r, x);
     },
 
     biasGrad(dy: Float32Array, n: number, batch: number, db: Float32Array): Float32Array {

@@ -119,20 +119,24 @@
 export function gatherRows(
   ptr: usize, idx: usize, val: usize, src: usize, batch: i32, bias: usize, out: usize, r0: i32, r1: i32,
 ): void {
+  for (let r = r0; r < r1; r++) gatherRow(ptr, idx, val, src, batch, bias, out, r);
+}
+
+/** Row `r` of {@link gatherRows}. */
+// @ts-ignore: decorator
+@inline function gatherRow(ptr: usize, idx: usize, val: usize, src: usize, batch: i32, bias: usize, out: usize, r: i32): void {
   const stride = <usize>batch << 2;
-  for (let r = r0; r < r1; r++) {
-    const p0 = load<i32>(ptr + (<usize>r << 2));
-    const p1 = load<i32>(ptr + (<usize>r << 2), 4);
-    const init: f32 = bias != 0 ? load<f32>(bias + (<usize>r << 2)) : 0;
-    const o = out + <usize>r * stride;
-    let b = 0;
-    for (; b + 24 <= batch; b += 24) gather24(p0, p1, idx, val, src + (<usize>b << 2), stride, o + (<usize>b << 2), init);
-    if (b + 16 <= batch) { gather16(p0, p1, idx, val, src + (<usize>b << 2), stride, o + (<usize>b << 2), init); b += 16; }
-    if (b + 8 <= batch) { gather8(p0, p1, idx, val, src + (<usize>b << 2), stride, o + (<usize>b << 2), init); b += 8; }
-    if (b + 4 <= batch) { gather4(p0, p1, idx, val, src + (<usize>b << 2), stride, o + (<usize>b << 2), init); b += 4; }
-    if (b + 2 <= batch) { gather2(p0, p1, idx, val, src + (<usize>b << 2), stride, o + (<usize>b << 2), init); b += 2; }
-    for (; b < batch; b++) gather1(p0, p1, idx, val, src + (<usize>b << 2), stride, o + (<usize>b << 2), init);
-  }
+  const p0 = load<i32>(ptr + (<usize>r << 2));
+  const p1 = load<i32>(ptr + (<usize>r << 2), 4);
+  const init: f32 = bias != 0 ? load<f32>(bias + (<usize>r << 2)) : 0;
+  const o = out + <usize>r * stride;
+  let b = 0;
+  for (; b + 24 <= batch; b += 24) gather24(p0, p1, idx, val, src + (<usize>b << 2), stride, o + (<usize>b << 2), init);
+  if (b + 16 <= batch) { gather16(p0, p1, idx, val, src + (<usize>b << 2), stride, o + (<usize>b << 2), init); b += 16; }
+  if (b + 8 <= batch) { gather8(p0, p1, idx, val, src + (<usize>b << 2), stride, o + (<usize>b << 2), init); b += 8; }
+  if (b + 4 <= batch) { gather4(p0, p1, idx, val, src + (<usize>b << 2), stride, o + (<usize>b << 2), init); b += 4; }
+  if (b + 2 <= batch) { gather2(p0, p1, idx, val, src + (<usize>b << 2), stride, o + (<usize>b << 2), init); b += 2; }
+  for (; b < batch; b++) gather1(p0, p1, idx, val, src + (<usize>b << 2), stride, o + (<usize>b << 2), init);
 }
 
 /** `dst[p] = val[perm[p]]` for the entries of rows `r0 <= r < r1` of the index `ptr` (CSC value gather). */
@@ -361,7 +365,7 @@ export function backwardColumns(
     }
     for (; p < p1; p++) dot1(xs, dy + <usize>load<i32>(row + (<usize>p << 2)) * stride, batch, dw + (<usize>load<i32>(k + (<usize>p << 2)) << 2));
     gatherRows(ptr, row, valT, dy, batch, 0, dx, c, c + 1);
-    if (epi != 0) rectifyBackRow(epi, dx + <usize>c * stride, c * batch, batch);
+    if (epi != 0) rectifyBackRow(epi, dx + <usize>c * stride, xs, c * batch, batch);
   }
 }
 
@@ -695,6 +699,11 @@ export function biasRows(dy: usize, batch: i32, db: usize, r0: i32, r1: i32): vo
 // bits), [6] the address of the per-element byte record: bit 0 kept by dropout (1 without dropout), bit 1
 // pre-activation > 0; 0: none written. Element i of the layer's output is `r * batch + b`, as everywhere.
 //
+// ReLU needs no record: its output `a` (after dropout) is > 0 exactly when the pre-activation was > 0 and
+// dropout kept the element (the scale is >= 1, so a positive product never rounds to 0), and a zero output
+// gets a zero gradient either way. Its backward reads `a`, which is the next layer's input: the columns
+// walk has that row in L1 already. Leaky ReLU keeps negative outputs, so it needs the record.
+//
 // Bits: each element goes through exactly the operations of rectifyRange then dropoutRange (forward), and of
 // maskRange then rectifyBackRange (backward), so fused and unfused give the same results.
 // ---------------------------------------------------------------------------------------------------------
@@ -710,8 +719,49 @@ const EPI_DROP: i32 = 4;
 
 /** Rectifier then dropout on elements `[e0, e0 + n)` of a layer's output, in place at `y` (the first of them). */
 function rectifyRow(epi: usize, y: usize, e0: i32, n: i32): void {
+  // One loop per case, with the case's flags constant inside it (the compiler drops the other branches).
   const flags = load<i32>(epi);
-  const leaky = (flags & EPI_LEAKY) != 0, drop = (flags & EPI_DROP) != 0;
+  if ((flags & EPI_DROP) != 0) {
+    if ((flags & EPI_LEAKY) != 0) rectifyRowAs(epi, y, e0, n, true, true);
+    else reluRowAs(epi, y, e0, n, true);
+  } else {
+    if ((flags & EPI_LEAKY) != 0) rectifyRowAs(epi, y, e0, n, true, false);
+    else reluRowAs(epi, y, e0, n, false);
+  }
+}
+
+// ReLU (no byte record): four lanes at a time, so that few vectors are live (x64 has 16 vector registers;
+// the record's 16-lane narrowing needs more, and spilling them cost more than the rectifier itself).
+// @ts-ignore: decorator
+@inline function reluRowAs(epi: usize, y: usize, e0: i32, n: i32, drop: bool): void {
+  const k0 = load<i32>(epi, 8), k1 = load<i32>(epi, 12), threshold = load<i32>(epi, 16);
+  const scale = reinterpret<f32>(load<i32>(epi, 20));
+  const vs = f32x4.splat(scale), zero = f32x4.splat(0);
+  const vk1 = i32x4.splat(k1), vt = i32x4.splat(threshold), four = i32x4.splat(4);
+  let c = i32x4.add(i32x4.splat(k0 + e0), v128(0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0));
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = y + (<usize>i << 2);
+    const v = v128.load(o);
+    let r = v128.and(v, f32x4.gt(v, zero));
+    if (drop) {
+      r = v128.and(f32x4.mul(r, vs), keep4(c, vk1, vt));
+      c = i32x4.add(c, four);
+    }
+    v128.store(o, r);
+  }
+  const t0 = <u32>threshold;
+  for (; i < n; i++) {
+    const o = y + (<usize>i << 2);
+    const v = load<f32>(o);
+    let r: f32 = v > 0 ? v : 0;
+    if (drop) r = mix32(mix32(<u32>(k0 + e0 + i)) ^ <u32>k1) >= t0 ? r * scale : 0;
+    store<f32>(o, r);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function rectifyRowAs(epi: usize, y: usize, e0: i32, n: i32, leaky: bool, drop: bool): void {
   const alpha = reinterpret<f32>(load<i32>(epi, 4));
   const k0 = load<i32>(epi, 8), k1 = load<i32>(epi, 12), threshold = load<i32>(epi, 16);
   const scale = reinterpret<f32>(load<i32>(epi, 20));
@@ -767,12 +817,45 @@ function rectifyRow(epi: usize, y: usize, e0: i32, n: i32): void {
 
 /**
  * The gradients of dropout then the rectifier on elements `[e0, e0 + n)`, in place at `g` (the first of
- * them), from the byte record the forward pass wrote: `t = kept ? g * scale : 0` (with dropout), then
- * `pos ? t : 0` (ReLU) or `pos ? t : alpha * t` (leaky).
+ * them): `t = kept ? g * scale : 0` (with dropout), then `pos ? t : 0` (ReLU) or `pos ? t : alpha * t`
+ * (leaky). Leaky ReLU reads kept and pos from the byte record; ReLU reads the block's output at `a` (the
+ * first of the elements): `a > 0 ? t : 0`.
  */
-function rectifyBackRow(epi: usize, g: usize, e0: i32, n: i32): void {
+function rectifyBackRow(epi: usize, g: usize, a: usize, e0: i32, n: i32): void {
   const flags = load<i32>(epi);
-  const leaky = (flags & EPI_LEAKY) != 0, drop = (flags & EPI_DROP) != 0;
+  if ((flags & EPI_DROP) != 0) {
+    if ((flags & EPI_LEAKY) != 0) rectifyBackRowAs(epi, g, e0, n, true, true);
+    else reluBackRowAs(epi, g, a, n, true);
+  } else {
+    if ((flags & EPI_LEAKY) != 0) rectifyBackRowAs(epi, g, e0, n, true, false);
+    else reluBackRowAs(epi, g, a, n, false);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function reluBackRowAs(epi: usize, g: usize, a: usize, n: i32, drop: bool): void {
+  const scale = reinterpret<f32>(load<i32>(epi, 20));
+  const vs = f32x4.splat(scale), zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const o = <usize>i << 2;
+    let t0 = v128.load(g + o, 0), t1 = v128.load(g + o, 16);
+    if (drop) {
+      t0 = f32x4.mul(t0, vs);
+      t1 = f32x4.mul(t1, vs);
+    }
+    v128.store(g + o, v128.and(t0, f32x4.gt(v128.load(a + o, 0), zero)), 0);
+    v128.store(g + o, v128.and(t1, f32x4.gt(v128.load(a + o, 16), zero)), 16);
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const t = drop ? load<f32>(g + o) * scale : load<f32>(g + o);
+    store<f32>(g + o, load<f32>(a + o) > 0 ? t : 0);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function rectifyBackRowAs(epi: usize, g: usize, e0: i32, n: i32, leaky: bool, drop: bool): void {
   const alpha = reinterpret<f32>(load<i32>(epi, 4));
   const scale = reinterpret<f32>(load<i32>(epi, 20));
   const mask = <usize>load<i32>(epi, 24) + <usize>e0;
@@ -823,13 +906,16 @@ export function gatherRowsRect(
 ): void {
   const stride = <usize>batch << 2;
   for (let r = r0; r < r1; r++) {
-    gatherRows(ptr, idx, val, src, batch, bias, out, r, r + 1);
+    gatherRow(ptr, idx, val, src, batch, bias, out, r);
     rectifyRow(epi, out + <usize>r * stride, r * batch, batch);
   }
 }
 
-/** The gradients of `epi`'s dropout and rectifier, in place, on rows `r0 <= r < r1` of `g` (rows of `batch`). */
-export function rectifyBackRows(epi: usize, g: usize, batch: i32, r0: i32, r1: i32): void {
+/**
+ * The gradients of `epi`'s dropout and rectifier, in place, on rows `r0 <= r < r1` of `g` (rows of `batch`);
+ * `a` is the block's output (read for ReLU).
+ */
+export function rectifyBackRows(epi: usize, g: usize, a: usize, batch: i32, r0: i32, r1: i32): void {
   const stride = <usize>batch << 2;
-  for (let r = r0; r < r1; r++) rectifyBackRow(epi, g + <usize>r * stride, r * batch, batch);
+  for (let r = r0; r < r1; r++) rectifyBackRow(epi, g + <usize>r * stride, a + <usize>r * stride, r * batch, batch);
 }
