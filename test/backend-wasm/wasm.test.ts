@@ -353,6 +353,32 @@ describe.skipIf(!available)(title, () => {
     });
   });
 
+  describe('layers with few long rows: the forward walks the input once by columns', () => {
+    // An output layer fed by a wide one: the walk by columns (default for these shapes) against the walk by
+    // rows, on 1 and 2 threads (split by batch lanes), with and without bias, with an empty row and empty
+    // columns, at batches that leave a tail after the vectors.
+    const rows1 = available ? wasmBackend({ columnForward: false }) : (null as unknown as WasmBackend);
+    const cols1 = available ? wasmBackend() : (null as unknown as WasmBackend);
+    const cols2 = available ? wasmBackend({ threads: 2, minParallelWork: 0 }) : (null as unknown as WasmBackend);
+    afterAll(() => {
+      for (const be of [rows1, cols1, cols2]) be?.dispose();
+    });
+    for (const [rows, cols, batch] of [[10, 3000, 128], [10, 3000, 9], [3, 1200, 13], [1, 600, 8], [5, 2000, 64]] as const) {
+      it(`${cols} -> ${rows}, batch ${batch}: the same bits as the walk by rows`, () => {
+        const rng = rngFor(31, 'wasm-column-forward', rows, cols, batch);
+        const w = randomCsr(rows, cols, 0.5, rng, { emptyRows: rows > 2 ? [1] : [], emptyCols: [0, 7, cols - 1] });
+        const x = randomF32(cols * batch, rng);
+        const bias = randomF32(rows, rng);
+        for (const b of [bias, null]) {
+          const ref = rows1.spmmForward(w, x, batch, b, new Float32Array(rows * batch).fill(NaN));
+          for (const be of [cols1, cols2]) {
+            expect(sameBits(be.spmmForward(w, x, batch, b, new Float32Array(rows * batch).fill(NaN)), ref)).toBe(true);
+          }
+        }
+      });
+    }
+  });
+
   describe('dense products', () => {
     const shapes: Array<[number, number, number]> = [
       [1, 1, 1],

@@ -97,6 +97,13 @@ export interface WasmBackendOptions {
    * measurements and tests).
    */
   readonly fuseRectifiers?: boolean;
+  /**
+   * Whether the sparse forward of a layer with few and long rows (at most {@link COLUMN_FORWARD_MAX_BYTES}
+   * of output, at least {@link COLUMN_FORWARD_MIN_ROW} entries per row on average, batch 8 or more: an
+   * output layer fed by a wide one) walks the input once by columns, split between threads by batch lanes
+   * (default true). Same bits as the walk by rows, which fetches each input row once per output row.
+   */
+  readonly columnForward?: boolean;
   /** Called once when the backend is disposed (the registry forgets its shared instances this way). */
   readonly onDispose?: () => void;
 }
@@ -110,6 +117,11 @@ export const SCATTER_MAX_BATCH = 8;
 
 /** Default of {@link WasmBackendOptions.columnBackwardMinBytes}. */
 export const COLUMN_BACKWARD_MIN_BYTES = 1 << 20;
+
+/** Largest output (`rows * batch * 4` bytes, half of L1) of a forward by columns ({@link WasmBackendOptions.columnForward}). */
+export const COLUMN_FORWARD_MAX_BYTES = 1 << 14;
+/** Fewest entries per output row, on average, of a forward by columns ({@link WasmBackendOptions.columnForward}). */
+export const COLUMN_FORWARD_MIN_ROW = 256;
 
 /** The wasm backend: a {@link Backend} plus memory management for zero-copy buffers. */
 export interface WasmBackend extends Backend {
@@ -178,6 +190,7 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
   const epiBlock = arena.alloc(64);
   const epiWords = new Int32Array(arena.f32.buffer, epiBlock.offset, 8);
   const fuseRectifiers = options.fuseRectifiers ?? true;
+  const columnForward = options.columnForward ?? true;
   // Arrays handed out by allocFloat32 / allocUint8 return to the arena when collected (or when freed).
   let disposed = false;
   const collector = new FinalizationRegistry<Block>((b) => {
@@ -208,6 +221,19 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
   function plan(work: number): { d: Dispatcher; parts: number } {
     if (threads === 1 || work < minParallelWork) return { d: inline, parts: 1 };
     return { d: pool, parts: Math.min(pool.chunks, Math.max(2, Math.floor(work / CHUNK_WORK))) };
+  }
+  /** Boundaries of `parts` near-equal ranges of `batch` lanes, cut at multiples of 4 (one vector). */
+  function lanes(batch: number, parts: number): Int32Array {
+    const key = `l${batch}/${parts}`;
+    let s = evenSplits.get(key);
+    if (s === undefined) {
+      s = new Int32Array(parts + 1);
+      for (let t = 0; t < parts; t++) s[t] = Math.min(batch, Math.round((batch * t) / parts / 4) * 4);
+      s[parts] = batch;
+      if (evenSplits.size > 256) evenSplits.clear();
+      evenSplits.set(key, s);
+    }
+    return s;
   }
   /** Boundaries of `parts` near-equal element ranges of [0, n), cut at multiples of 16 (one 64-byte line). */
   function flat(n: number, parts: number): Int32Array {
@@ -352,13 +378,21 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
       const { rows, cols } = w;
       if (rows === 0 || batch === 0) return y;
       const e = resident.get(w);
-      scratch.begin(w.nnz, cols * batch, rows, rows * batch);
+      scratch.begin(w.nnz, w.nnz, cols * batch, rows, rows * batch);
       const vp = input(w.values, w.nnz, 'w.values');
       const xp = input(x, cols * batch, 'x');
       const bp = bias === null ? 0 : input(bias, rows, 'bias');
       const yp = output(y, rows * batch, 'y');
       const { d, parts } = plan(w.nnz * batch);
-      d.run([{ fn: 'gatherRows', args: [e.rowPtr, e.colIdx, vp, xp, batch, bp, yp] }], resident.rowSplit(w, e, parts));
+      if (columnForward && batch >= 8 && rows * batch * 4 <= COLUMN_FORWARD_MAX_BYTES && w.nnz >= COLUMN_FORWARD_MIN_ROW * rows) {
+        // Few long rows: one walk of the input by columns (the values permuted into column order first).
+        const t = resident.csc(w, e);
+        const wt = scratch.take(w.nnz);
+        d.run([{ fn: 'permuteRows', args: [t.ptr, t.k, vp, wt] }], resident.colSplit(w, e, parts));
+        d.run([{ fn: 'scatterColumns', args: [t.ptr, t.row, wt, xp, batch, bp, yp, rows, cols] }], lanes(batch, d === inline ? 1 : Math.min(threads, batch >> 2)));
+      } else {
+        d.run([{ fn: 'gatherRows', args: [e.rowPtr, e.colIdx, vp, xp, batch, bp, yp] }], resident.rowSplit(w, e, parts));
+      }
       copyBack(y, yp, rows * batch);
       return y;
     },

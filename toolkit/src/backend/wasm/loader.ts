@@ -56,6 +56,9 @@ export interface KernelExports {
     ptr: number, idx: number, val: number, src: number, batch: number, bias: number, out: number, epi: number, r0: number, r1: number,
   ): void;
   rectifyBackRows(epi: number, g: number, a: number, batch: number, r0: number, r1: number): void;
+  scatterColumns(
+    ptr: number, row: number, valT: number, x: number, batch: number, bias: number, y: number, rows: number, cols: number, b0: number, b1: number,
+  ): void;
   dropoutRange(x: number, y: number, mask: number, k0: number, k1: number, threshold: number, scaleBits: number, i0: number, i1: number): void;
   maskRange(x: number, mask: number, y: number, scaleBits: number, i0: number, i1: number): void;
   rectifyRange(op: number, x: number, y: number, alphaBits: number, i0: number, i1: number): void;

@@ -919,3 +919,44 @@ export function rectifyBackRows(epi: usize, g: usize, a: usize, batch: i32, r0: 
   const stride = <usize>batch << 2;
   for (let r = r0; r < r1; r++) rectifyBackRow(epi, g + <usize>r * stride, a + <usize>r * stride, r * batch, batch);
 }
+
+/**
+ * The sparse forward by columns, for layers with few and long rows (an output layer fed by a wide one, where
+ * {@link gatherRows} would fetch each input row from memory once per output row and per block of the batch):
+ * for the batch lanes `b0 <= b < b1`, `y[r, b] = bias[r]` (0 when `bias` = 0), then for each column `c` in
+ * order and each entry `p` of it, `y[row[p], b] += valT[p] * x[c, b]`. The input is read once, in order;
+ * the output rows (`rows` x lanes) stay in L1. Each output element receives its terms in increasing column
+ * order, which is the order of its CSR row: the same f32 operations as {@link gatherRows}, the same bits.
+ * Split between threads by lanes (`b0`, `b1` multiples of 4, except the end).
+ */
+export function scatterColumns(
+  ptr: usize, row: usize, valT: usize, x: usize, batch: i32, bias: usize, y: usize, rows: i32, cols: i32, b0: i32, b1: i32,
+): void {
+  const stride = <usize>batch << 2;
+  const lanes = b1 - b0, nv = lanes & ~3;
+  const off = <usize>b0 << 2;
+  for (let r = 0; r < rows; r++) {
+    const init: f32 = bias != 0 ? load<f32>(bias + (<usize>r << 2)) : 0;
+    const d = y + <usize>r * stride + off;
+    const vi = f32x4.splat(init);
+    let o: usize = 0;
+    for (; o < (<usize>nv << 2); o += 16) v128.store(d + o, vi);
+    for (let b = nv; b < lanes; b++) store<f32>(d + (<usize>b << 2), init);
+  }
+  let p = load<i32>(ptr);
+  for (let c = 0; c < cols; c++) {
+    const p1 = load<i32>(ptr + (<usize>c << 2), 4);
+    const xs = x + <usize>c * stride + off;
+    for (; p < p1; p++) {
+      const d = y + <usize>load<i32>(row + (<usize>p << 2)) * stride + off;
+      const wf = load<f32>(valT + (<usize>p << 2));
+      const w = f32x4.splat(wf);
+      let o: usize = 0;
+      for (; o < (<usize>nv << 2); o += 16) v128.store(d + o, f32x4.add(v128.load(d + o), f32x4.mul(w, v128.load(xs + o))));
+      for (let b = nv; b < lanes; b++) {
+        const q = <usize>b << 2;
+        store<f32>(d + q, load<f32>(d + q) + wf * load<f32>(xs + q));
+      }
+    }
+  }
+}
