@@ -22,6 +22,22 @@ describe('DenseDataset.gather', () => {
     expect(Array.from(y)).toEqual([2, 0]);
   });
 
+  it('matches a one-at-a-time oracle at every count (blocks of eight, of four, and single samples)', () => {
+    const nF = 5, n = 40;
+    const features = Float32Array.from({ length: n * nF }, (_, i) => i + 0.5);
+    const ds = new DenseDataset('d', features, Int32Array.from({ length: n }, (_, i) => i % 3), nF, 3);
+    const indices = Int32Array.from({ length: n }, (_, i) => (i * 17) % n);
+    for (const count of [1, 3, 4, 7, 8, 12, 13, 29]) {
+      const x = new Float32Array(nF * count), y = new Int32Array(count);
+      ds.gather(indices, 3, count, x, y);
+      for (let b = 0; b < count; b++) {
+        const sample = indices[3 + b]!;
+        expect(y[b]).toBe(sample % 3);
+        for (let f = 0; f < nF; f++) expect(x[f * count + b]).toBe(features[sample * nF + f]);
+      }
+    }
+  });
+
   it('rejects output buffers of the wrong size and spans outside the indices', () => {
     const ds = small();
     const indices = new Int32Array([0, 1, 2]);
