@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { dropoutThreshold } from '../../toolkit/src/backend/cpu/dropout';
-import { counterBits, lowbias32, streamKey, type StreamKey } from '../../toolkit/src/core/counter-rng';
+import { counterBits, counterBits16, lowbias32, streamKey, type StreamKey } from '../../toolkit/src/core/counter-rng';
 
 /** lowbias32 written again with BigInt arithmetic, as an independent oracle. */
 function lowbias32Oracle(x: bigint): bigint {
@@ -19,7 +19,7 @@ function lowbias32Oracle(x: bigint): bigint {
 function keeps(key: StreamKey, n: number, rate: number): Uint8Array {
   const t = dropoutThreshold(rate);
   const m = new Uint8Array(n);
-  for (let i = 0; i < n; i++) m[i] = counterBits(key[0], key[1], i) >= t ? 1 : 0;
+  for (let i = 0; i < n; i++) m[i] = counterBits16(key[0], key[1], i) >= t ? 1 : 0;
   return m;
 }
 
@@ -51,6 +51,19 @@ describe('counter-based random bits', () => {
     );
     // Pinned values: a change here changes every dropout mask of every run.
     expect([lowbias32(0), lowbias32(1), counterBits(0x12345678, 0x9abcdef0, 5)]).toEqual([0, 1753845952, 1195757355]);
+  });
+
+  it('counterBits16 splits each hash in two: the low half for even elements, the high half for odd ones', () => {
+    fc.assert(
+      fc.property(fc.nat({ max: 0xffffffff }), fc.nat({ max: 0xffffffff }), fc.nat({ max: 0x7fffffff }), (k0, k1, j) => {
+        const h = counterBits(k0, k1, j);
+        expect(counterBits16(k0, k1, 2 * j)).toBe(h % 65536);
+        expect(counterBits16(k0, k1, 2 * j + 1)).toBe(Math.floor(h / 65536));
+      }),
+      { numRuns: 300 },
+    );
+    // Pinned: a change here changes every dropout mask of every run.
+    expect([10, 11].map((i) => counterBits16(0x12345678, 0x9abcdef0, i))).toEqual([1195757355 % 65536, Math.floor(1195757355 / 65536)]);
   });
 
   it('is a bijection of the index for a fixed key (no two elements share their bits)', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { getBackend } from '../../toolkit/src/backend/registry';
 import { InvalidArgumentError } from '../../toolkit/src/core/errors';
-import { counterBits, streamKey } from '../../toolkit/src/core/counter-rng';
+import { counterBits16, streamKey } from '../../toolkit/src/core/counter-rng';
 import { rngFor } from '../../toolkit/src/core/rng';
 import { Dropout } from '../../toolkit/src/nn/dropout';
 import type { ForwardContext } from '../../toolkit/src/nn/layer';
@@ -58,10 +58,10 @@ describe('Dropout', () => {
     expect(Array.from(d.forward(new Float32Array(40 * 8).fill(1), 8, TRAIN), (v) => (v === 0 ? 0 : 1))).toEqual(base);
   });
 
-  it('keeps element i exactly when counterBits(streamKey(seed, "dropout", step, index), i) >= floor(rate * 2^32)', () => {
+  it('keeps element i exactly when counterBits16(streamKey(seed, "dropout", step, index), i) >= floor(rate * 2^16)', () => {
     const n = 40, batch = 8, rate = 0.4;
     const key = streamKey(TRAIN.seed, 'dropout', TRAIN.step, 1);
-    const expected = Array.from({ length: n * batch }, (_, i) => (counterBits(key[0], key[1], i) >= Math.floor(rate * 2 ** 32) ? 1 : 0));
+    const expected = Array.from({ length: n * batch }, (_, i) => (counterBits16(key[0], key[1], i) >= Math.floor(rate * 2 ** 16) ? 1 : 0));
     expect(maskOf(n, batch, rate, 1, TRAIN)).toEqual(expected);
   });
 

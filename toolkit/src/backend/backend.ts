@@ -143,7 +143,7 @@ export interface Backend {
   /**
    * OPTIONAL inverted dropout with a counter-based mask (the reference is `backend/cpu/dropout.ts`, which
    * layers use when a backend lacks this op): element `i` is kept when
-   * `counterBits(key, i) >= floor(rate * 2^32)` (core/counter-rng.ts), so the mask is a pure function of
+   * `counterBits16(key, i) >= floor(rate * 2^16)` (core/counter-rng.ts), so the mask is a pure function of
    * (key, i) and any backend, in any order or thread split, draws the same one. Writes `mask` (0/1 bytes)
    * and `y = keep ? x * fround(1 / (1 - rate)) : 0`; returns `y`.
    */

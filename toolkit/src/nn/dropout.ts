@@ -3,7 +3,7 @@
  * `1 - rate` and scaled by `1 / (1 - rate)`; at inference it is the identity.
  *
  * The mask is counter-based: element `i` of the batch (feature-major index `f * batch + b`) is kept when
- * `counterBits(streamKey(seed, 'dropout', step, index), i) >= floor(rate * 2^32)` (core/counter-rng.ts), a
+ * `counterBits16(streamKey(seed, 'dropout', step, index), i) >= floor(rate * 2^16)` (core/counter-rng.ts), a
  * pure function of (seed, step, layer, element), so a backend may draw it in any order, in SIMD lanes or
  * split across threads, and get the same mask as the reference.
  *

@@ -502,45 +502,71 @@ export function heapBase(): usize {
   return x;
 }
 
-/** All-ones lanes where `counterBits(k0, k1, c - k0) >= threshold`, for the counter lanes `c` (= k0 + i). */
+// Dropout draws 16 bits per element (core/counter-rng.ts, counterBits16): elements 2j and 2j + 1 are the low
+// and high halves of the hash of counter j. Read as eight 16-bit lanes, four 32-bit hashes are the bits of
+// eight consecutive elements in order (little-endian), so one hash vector serves eight elements.
+
+/**
+ * 16-bit lanes, all ones where the element is kept: the halves of `counterBits(k0, k1, c - k0)` >= `t16`
+ * (unsigned), for the four counter lanes `c` (= k0 + i / 2): elements i .. i + 7 for an even i.
+ */
 // @ts-ignore: decorator
-@inline function keep4(c: v128, k1: v128, threshold: v128): v128 {
-  return i32x4.ge_u(mix32x4(v128.xor(mix32x4(c), k1)), threshold);
+@inline function keep8(c: v128, k1: v128, t16: v128): v128 {
+  return i16x8.ge_u(mix32x4(v128.xor(mix32x4(c), k1)), t16);
+}
+
+/** Whether element `i` of the stream (k0, k1) is kept at the 16-bit threshold `t`: `counterBits16 >= t`. */
+// @ts-ignore: decorator
+@inline function keep1(k0: i32, k1: i32, t: u32, i: i32): bool {
+  const h = mix32(mix32(<u32>k0 + (<u32>i >>> 1)) ^ <u32>k1);
+  return ((i & 1) != 0 ? h >>> 16 : h & 0xffff) >= t;
+}
+
+/** The counter lanes (k0 + j, ..., k0 + j + 3) of the pair j = i / 2 that holds an even element i. */
+// @ts-ignore: decorator
+@inline function counters(k0: i32, i: i32): v128 {
+  return i32x4.add(i32x4.splat(k0 + (i >>> 1)), v128(0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0));
 }
 
 /**
  * Counter-based inverted dropout on elements [i0, i1) (see core/counter-rng.ts): element i is kept when
- * `mix(mix(k0 + i) ^ k1) >= threshold` (unsigned); `mask[i]` = 1 or 0, `y[i]` = kept ? x[i] * scale : 0.
+ * its 16 bits `counterBits16(k0, k1, i)` are >= threshold; `mask[i]` = 1 or 0, `y[i]` = kept ? x[i] * scale : 0.
  */
 export function dropoutRange(x: usize, y: usize, mask: usize, k0: i32, k1: i32, threshold: i32, scaleBits: i32, i0: i32, i1: i32): void {
   const scale = reinterpret<f32>(scaleBits);
   const vs = f32x4.splat(scale);
   const vk1 = i32x4.splat(k1);
-  const vt = i32x4.splat(threshold);
+  const vt = i16x8.splat(<i16>threshold);
   const one = i8x16.splat(1);
-  let c = i32x4.add(i32x4.splat(k0 + i0), v128(0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0));
   const four = i32x4.splat(4);
+  const t = <u32>threshold;
   let i = i0;
+  // The vectors start at an even element (a pair boundary).
+  if ((i & 1) != 0 && i < i1) {
+    dropoutElement(x, y, mask, k0, k1, t, scale, i);
+    i++;
+  }
+  let c = counters(k0, i);
   for (; i + 16 <= i1; i += 16) {
-    const m0 = keep4(c, vk1, vt); c = i32x4.add(c, four);
-    const m1 = keep4(c, vk1, vt); c = i32x4.add(c, four);
-    const m2 = keep4(c, vk1, vt); c = i32x4.add(c, four);
-    const m3 = keep4(c, vk1, vt); c = i32x4.add(c, four);
+    const m01 = keep8(c, vk1, vt); c = i32x4.add(c, four);
+    const m23 = keep8(c, vk1, vt); c = i32x4.add(c, four);
     const o = <usize>i << 2;
-    v128.store(y + o, v128.and(f32x4.mul(v128.load(x + o), vs), m0), 0);
-    v128.store(y + o, v128.and(f32x4.mul(v128.load(x + o, 16), vs), m1), 16);
-    v128.store(y + o, v128.and(f32x4.mul(v128.load(x + o, 32), vs), m2), 32);
-    v128.store(y + o, v128.and(f32x4.mul(v128.load(x + o, 48), vs), m3), 48);
+    v128.store(y + o, v128.and(f32x4.mul(v128.load(x + o), vs), i32x4.extend_low_i16x8_s(m01)), 0);
+    v128.store(y + o, v128.and(f32x4.mul(v128.load(x + o, 16), vs), i32x4.extend_high_i16x8_s(m01)), 16);
+    v128.store(y + o, v128.and(f32x4.mul(v128.load(x + o, 32), vs), i32x4.extend_low_i16x8_s(m23)), 32);
+    v128.store(y + o, v128.and(f32x4.mul(v128.load(x + o, 48), vs), i32x4.extend_high_i16x8_s(m23)), 48);
     // -1/0 lanes narrowed to bytes (saturating keeps -1), then 1/0.
-    v128.store(mask + <usize>i, v128.and(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(m0, m1), i16x8.narrow_i32x4_s(m2, m3)), one));
+    v128.store(mask + <usize>i, v128.and(i8x16.narrow_i16x8_s(m01, m23), one));
   }
-  const t0 = <u32>threshold;
-  for (; i < i1; i++) {
-    const keep = mix32(mix32(<u32>(k0 + i)) ^ <u32>k1) >= t0;
-    const o = <usize>i << 2;
-    store<u8>(mask + <usize>i, keep ? 1 : 0);
-    store<f32>(y + o, keep ? load<f32>(x + o) * scale : 0);
-  }
+  for (; i < i1; i++) dropoutElement(x, y, mask, k0, k1, t, scale, i);
+}
+
+// @ts-ignore: decorator
+@inline function dropoutElement(x: usize, y: usize, mask: usize, k0: i32, k1: i32, t: u32, scale: f32, i: i32): void {
+  const keep = keep1(k0, k1, t, i);
+  const o = <usize>i << 2;
+  store<u8>(mask + <usize>i, keep ? 1 : 0);
+  store<f32>(y + o, keep ? load<f32>(x + o) * scale : 0);
 }
 
 /** Applies a 0/1 byte mask on [i0, i1): `y[i] = mask[i] ? x[i] * scale : 0`. */
@@ -730,34 +756,46 @@ function rectifyRow(epi: usize, y: usize, e0: i32, n: i32): void {
   }
 }
 
-// ReLU (no byte record): four lanes at a time, so that few vectors are live (x64 has 16 vector registers;
+// ReLU (no byte record): eight lanes at a time, so that few vectors are live (x64 has 16 vector registers;
 // the record's 16-lane narrowing needs more, and spilling them cost more than the rectifier itself).
 // @ts-ignore: decorator
 @inline function reluRowAs(epi: usize, y: usize, e0: i32, n: i32, drop: bool): void {
   const k0 = load<i32>(epi, 8), k1 = load<i32>(epi, 12), threshold = load<i32>(epi, 16);
   const scale = reinterpret<f32>(load<i32>(epi, 20));
+  const t = <u32>threshold;
   const vs = f32x4.splat(scale), zero = f32x4.splat(0);
-  const vk1 = i32x4.splat(k1), vt = i32x4.splat(threshold), four = i32x4.splat(4);
-  let c = i32x4.add(i32x4.splat(k0 + e0), v128(0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0));
+  const vk1 = i32x4.splat(k1), vt = i16x8.splat(<i16>threshold), four = i32x4.splat(4);
   let i = 0;
-  for (; i + 4 <= n; i += 4) {
+  // With dropout, the vectors start at an even element (a pair boundary).
+  if (drop && (e0 & 1) != 0 && n > 0) {
+    reluElement(y, k0, k1, t, scale, e0, 0, drop);
+    i = 1;
+  }
+  let c = counters(k0, e0 + i);
+  for (; i + 8 <= n; i += 8) {
     const o = y + (<usize>i << 2);
-    const v = v128.load(o);
-    let r = v128.and(v, f32x4.gt(v, zero));
+    const v0 = v128.load(o, 0), v1 = v128.load(o, 16);
+    let r0 = v128.and(v0, f32x4.gt(v0, zero));
+    let r1 = v128.and(v1, f32x4.gt(v1, zero));
     if (drop) {
-      r = v128.and(f32x4.mul(r, vs), keep4(c, vk1, vt));
+      const m = keep8(c, vk1, vt);
       c = i32x4.add(c, four);
+      r0 = v128.and(f32x4.mul(r0, vs), i32x4.extend_low_i16x8_s(m));
+      r1 = v128.and(f32x4.mul(r1, vs), i32x4.extend_high_i16x8_s(m));
     }
-    v128.store(o, r);
+    v128.store(o, r0, 0);
+    v128.store(o, r1, 16);
   }
-  const t0 = <u32>threshold;
-  for (; i < n; i++) {
-    const o = y + (<usize>i << 2);
-    const v = load<f32>(o);
-    let r: f32 = v > 0 ? v : 0;
-    if (drop) r = mix32(mix32(<u32>(k0 + e0 + i)) ^ <u32>k1) >= t0 ? r * scale : 0;
-    store<f32>(o, r);
-  }
+  for (; i < n; i++) reluElement(y, k0, k1, t, scale, e0, i, drop);
+}
+
+// @ts-ignore: decorator
+@inline function reluElement(y: usize, k0: i32, k1: i32, t: u32, scale: f32, e0: i32, i: i32, drop: bool): void {
+  const o = y + (<usize>i << 2);
+  const v = load<f32>(o);
+  let r: f32 = v > 0 ? v : 0;
+  if (drop) r = keep1(k0, k1, t, e0 + i) ? r * scale : 0;
+  store<f32>(o, r);
 }
 
 // @ts-ignore: decorator
@@ -766,12 +804,18 @@ function rectifyRow(epi: usize, y: usize, e0: i32, n: i32): void {
   const k0 = load<i32>(epi, 8), k1 = load<i32>(epi, 12), threshold = load<i32>(epi, 16);
   const scale = reinterpret<f32>(load<i32>(epi, 20));
   const mask = <usize>load<i32>(epi, 24);
+  const t = <u32>threshold;
   const va = f32x4.splat(alpha), vs = f32x4.splat(scale), zero = f32x4.splat(0);
-  const vk1 = i32x4.splat(k1), vt = i32x4.splat(threshold);
-  const ones = i32x4.splat(-1), four = i32x4.splat(4);
+  const vk1 = i32x4.splat(k1), vt = i16x8.splat(<i16>threshold);
+  const ones = i16x8.splat(<i16>-1), four = i32x4.splat(4);
   const bit0 = i8x16.splat(1), bit1 = i8x16.splat(2);
-  let c = i32x4.add(i32x4.splat(k0 + e0), v128(0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0));
   let i = 0;
+  // With dropout, the vectors start at an even element (a pair boundary).
+  if (drop && (e0 & 1) != 0 && n > 0) {
+    rectifyElement(y, mask, alpha, k0, k1, t, scale, e0, 0, leaky, drop);
+    i = 1;
+  }
+  let c = counters(k0, e0 + i);
   for (; i + 16 <= n; i += 16) {
     const o = y + (<usize>i << 2);
     const v0 = v128.load(o, 0), v1 = v128.load(o, 16), v2 = v128.load(o, 32), v3 = v128.load(o, 48);
@@ -780,39 +824,42 @@ function rectifyRow(epi: usize, y: usize, e0: i32, n: i32): void {
     let r1 = leaky ? v128.bitselect(v1, f32x4.mul(va, v1), p1) : v128.and(v1, p1);
     let r2 = leaky ? v128.bitselect(v2, f32x4.mul(va, v2), p2) : v128.and(v2, p2);
     let r3 = leaky ? v128.bitselect(v3, f32x4.mul(va, v3), p3) : v128.and(v3, p3);
-    let m0 = ones, m1 = ones, m2 = ones, m3 = ones;
+    let m01 = ones, m23 = ones;
     if (drop) {
-      m0 = keep4(c, vk1, vt); c = i32x4.add(c, four);
-      m1 = keep4(c, vk1, vt); c = i32x4.add(c, four);
-      m2 = keep4(c, vk1, vt); c = i32x4.add(c, four);
-      m3 = keep4(c, vk1, vt); c = i32x4.add(c, four);
-      r0 = v128.and(f32x4.mul(r0, vs), m0);
-      r1 = v128.and(f32x4.mul(r1, vs), m1);
-      r2 = v128.and(f32x4.mul(r2, vs), m2);
-      r3 = v128.and(f32x4.mul(r3, vs), m3);
+      m01 = keep8(c, vk1, vt); c = i32x4.add(c, four);
+      m23 = keep8(c, vk1, vt); c = i32x4.add(c, four);
+      r0 = v128.and(f32x4.mul(r0, vs), i32x4.extend_low_i16x8_s(m01));
+      r1 = v128.and(f32x4.mul(r1, vs), i32x4.extend_high_i16x8_s(m01));
+      r2 = v128.and(f32x4.mul(r2, vs), i32x4.extend_low_i16x8_s(m23));
+      r3 = v128.and(f32x4.mul(r3, vs), i32x4.extend_high_i16x8_s(m23));
     }
     v128.store(o, r0, 0);
     v128.store(o, r1, 16);
     v128.store(o, r2, 32);
     v128.store(o, r3, 48);
     if (mask != 0) {
-      v128.store(mask + <usize>(e0 + i), v128.or(v128.and(narrowMask(m0, m1, m2, m3), bit0), v128.and(narrowMask(p0, p1, p2, p3), bit1)));
+      const kept = v128.and(i8x16.narrow_i16x8_s(m01, m23), bit0);
+      v128.store(mask + <usize>(e0 + i), v128.or(kept, v128.and(narrowMask(p0, p1, p2, p3), bit1)));
     }
   }
-  const t0 = <u32>threshold;
-  for (; i < n; i++) {
-    const o = y + (<usize>i << 2);
-    const v = load<f32>(o);
-    const pos = v > 0;
-    let r: f32 = pos ? v : leaky ? alpha * v : 0;
-    let keep = true;
-    if (drop) {
-      keep = mix32(mix32(<u32>(k0 + e0 + i)) ^ <u32>k1) >= t0;
-      r = keep ? r * scale : 0;
-    }
-    store<f32>(o, r);
-    if (mask != 0) store<u8>(mask + <usize>(e0 + i), (keep ? 1 : 0) | (pos ? 2 : 0));
+  for (; i < n; i++) rectifyElement(y, mask, alpha, k0, k1, t, scale, e0, i, leaky, drop);
+}
+
+// @ts-ignore: decorator
+@inline function rectifyElement(
+  y: usize, mask: usize, alpha: f32, k0: i32, k1: i32, t: u32, scale: f32, e0: i32, i: i32, leaky: bool, drop: bool,
+): void {
+  const o = y + (<usize>i << 2);
+  const v = load<f32>(o);
+  const pos = v > 0;
+  let r: f32 = pos ? v : leaky ? alpha * v : 0;
+  let keep = true;
+  if (drop) {
+    keep = keep1(k0, k1, t, e0 + i);
+    r = keep ? r * scale : 0;
   }
+  store<f32>(o, r);
+  if (mask != 0) store<u8>(mask + <usize>(e0 + i), (keep ? 1 : 0) | (pos ? 2 : 0));
 }
 
 /**
