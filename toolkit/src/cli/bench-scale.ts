@@ -115,50 +115,68 @@ export interface CostRow {
   readonly width: number;
   readonly connections: number;
   readonly samplesTimed: number;
-  /** Seconds per epoch of 60,000 samples, extrapolated linearly from the timed samples (median of at least 3 epochs). */
+  /** Seconds per epoch of 60,000 samples, extrapolated linearly from the timed samples (median over the rounds). */
   readonly epochSeconds: number;
   /** Nanoseconds per connection per sample (forward, backward and update). */
   readonly nsPerConnectionSample: number;
+  /** The per-round figures (seconds per epoch of the timed samples) the median was taken over. */
+  readonly roundSeconds: number[];
 }
 
-/** Times training of 784-W-W-W-10 networks at each eps and width on `samples` synthetic samples. */
+/**
+ * Times training of 784-W-W-W-10 networks at each eps and width on `samples` synthetic samples. All the
+ * networks are built first; then, in each of `rounds` rounds, every cell trains in turn for at least
+ * `minRoundSeconds` (whole epochs), and a cell's figure is the median of its rounds. Interleaving the cells
+ * spreads a slow spell of the machine (another tenant, a frequency change) over all of them instead of
+ * charging it to whichever cell was running, so the spread of the table measures the cells, not the clock.
+ */
 export async function costTable(
   backend: Backend, epsList: readonly number[], widths: readonly number[], samples: number, batch: number, log: (s: string) => void,
+  rounds = 7, minRoundSeconds = 0.2,
 ): Promise<CostRow[]> {
-  const rows: CostRow[] = [];
   const data = syntheticClassification({ nSamples: samples, nFeatures: 784, nClasses: 10, seed: 3 });
-  log(`\ncost against size (784-W-W-W-10, batch ${batch}, ${backend.threads ?? 1} thread(s), median epoch of ${samples} samples, extrapolated to 60,000):`);
+  log(
+    `\ncost against size (784-W-W-W-10, batch ${batch}, ${backend.threads ?? 1} thread(s), ${samples} samples per epoch, ` +
+      `median of ${rounds} interleaved rounds, extrapolated to 60,000):`,
+  );
   // Warm up the JIT and the kernels once, so the first cell is not charged for it.
   const warm = mlp([784, 200, 200, 200, 10], { sparsity: { kind: 'erdos-renyi', eps: 5 }, seed: 1, backend });
   warm.compile({ optimizer: { name: 'sgd', lr: 0.01 }, policy: 'static' });
   await warm.fit(data, { epochs: 2, batchSize: batch });
-  log('eps'.padStart(5) + 'width'.padStart(8) + 'connections'.padStart(14) + 's/epoch'.padStart(10) + 'ns/conn/sample'.padStart(16));
+  const cells: { eps: number; width: number; model: ReturnType<typeof mlp>; seconds: number[] }[] = [];
   for (const width of widths) {
     for (const eps of epsList) {
       const model = mlp([784, width, width, width, 10], { sparsity: { kind: 'erdos-renyi', eps }, activation: 'relu', dropout: 0.3, seed: 1, backend });
       model.compile({ optimizer: { name: 'sgd', lr: 0.01 }, policy: 'static' });
       await model.fit(data, { epochs: 1, batchSize: batch });
-      // The median of at least 3 timed epochs and 1 s of timing: the small cells take a few tens of ms
-      // per epoch, where one epoch alone is at the mercy of the scheduler.
-      const times: number[] = [];
-      for (let spent = 0; times.length < 3 || spent < 1; ) {
-        const t0 = performance.now();
-        await model.fit(data, { epochs: 1, batchSize: batch });
-        const s = (performance.now() - t0) / 1000;
-        times.push(s);
-        spent += s;
-      }
-      const seconds = median(times);
-      const connections = model.connectionCount();
-      const row: CostRow = {
-        eps, width, connections, samplesTimed: samples,
-        epochSeconds: (seconds * 60000) / samples,
-        nsPerConnectionSample: (seconds * 1e9) / (connections * samples),
-      };
-      rows.push(row);
-      log(String(eps).padStart(5) + String(width).padStart(8) + String(connections).padStart(14) + row.epochSeconds.toFixed(2).padStart(10) + row.nsPerConnectionSample.toFixed(3).padStart(16));
+      cells.push({ eps, width, model, seconds: [] });
     }
   }
+  for (let r = 0; r < rounds; r++) {
+    for (const cell of cells) {
+      let epochs = 0, spent = 0;
+      while (epochs === 0 || spent < minRoundSeconds) {
+        const t0 = performance.now();
+        await cell.model.fit(data, { epochs: 1, batchSize: batch });
+        spent += (performance.now() - t0) / 1000;
+        epochs++;
+      }
+      cell.seconds.push(spent / epochs);
+    }
+  }
+  log('eps'.padStart(5) + 'width'.padStart(8) + 'connections'.padStart(14) + 's/epoch'.padStart(10) + 'ns/conn/sample'.padStart(16));
+  const rows: CostRow[] = cells.map(({ eps, width, model, seconds: s }) => {
+    const seconds = median(s);
+    const connections = model.connectionCount();
+    const row: CostRow = {
+      eps, width, connections, samplesTimed: samples,
+      epochSeconds: (seconds * 60000) / samples,
+      nsPerConnectionSample: (seconds * 1e9) / (connections * samples),
+      roundSeconds: s,
+    };
+    log(String(eps).padStart(5) + String(width).padStart(8) + String(connections).padStart(14) + row.epochSeconds.toFixed(2).padStart(10) + row.nsPerConnectionSample.toFixed(3).padStart(16));
+    return row;
+  });
   const ns = rows.map((r) => r.nsPerConnectionSample);
   log(`time per connection per sample: min ${Math.min(...ns).toFixed(3)} ns, max ${Math.max(...ns).toFixed(3)} ns (ratio ${(Math.max(...ns) / Math.min(...ns)).toFixed(2)})`);
   return rows;
