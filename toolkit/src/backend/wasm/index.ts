@@ -201,16 +201,33 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
   });
 
   const evenSplits = new Map<string, Int32Array>();
-  function even(n: number, parts: number): Int32Array {
-    const key = `${n}/${parts}`;
+  /**
+   * Boundaries (length parts + 1) of `parts` near-equal ranges of [0, n), each inner cut rounded to a
+   * multiple of `align`; cached, since the same shapes come back every step.
+   */
+  function splits(n: number, parts: number, align: number): Int32Array {
+    const key = `${n}/${parts}/${align}`;
     let s = evenSplits.get(key);
     if (s === undefined) {
       s = new Int32Array(parts + 1);
-      for (let t = 0; t <= parts; t++) s[t] = Math.round((n * t) / parts);
+      for (let t = 0; t < parts; t++) s[t] = Math.min(n, Math.round((n * t) / parts / align) * align);
+      s[parts] = n;
       if (evenSplits.size > 256) evenSplits.clear();
       evenSplits.set(key, s);
     }
     return s;
+  }
+  /** Boundaries of `parts` near-equal row ranges of [0, n). */
+  function even(n: number, parts: number): Int32Array {
+    return splits(n, parts, 1);
+  }
+  /** Boundaries of `parts` near-equal ranges of `batch` lanes, cut at multiples of 4 (one vector). */
+  function lanes(batch: number, parts: number): Int32Array {
+    return splits(batch, parts, 4);
+  }
+  /** Boundaries of `parts` near-equal element ranges of [0, n), cut at multiples of 16 (one 64-byte line). */
+  function flat(n: number, parts: number): Int32Array {
+    return splits(n, parts, 16);
   }
   /**
    * Who runs a job of `work` units (multiply-adds; an element-wise op counts {@link ELEMENT_COST} per
@@ -222,33 +239,6 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
     if (threads === 1 || work < minParallelWork) return { d: inline, parts: 1 };
     return { d: pool, parts: Math.min(pool.chunks, Math.max(2, Math.floor(work / CHUNK_WORK))) };
   }
-  /** Boundaries of `parts` near-equal ranges of `batch` lanes, cut at multiples of 4 (one vector). */
-  function lanes(batch: number, parts: number): Int32Array {
-    const key = `l${batch}/${parts}`;
-    let s = evenSplits.get(key);
-    if (s === undefined) {
-      s = new Int32Array(parts + 1);
-      for (let t = 0; t < parts; t++) s[t] = Math.min(batch, Math.round((batch * t) / parts / 4) * 4);
-      s[parts] = batch;
-      if (evenSplits.size > 256) evenSplits.clear();
-      evenSplits.set(key, s);
-    }
-    return s;
-  }
-  /** Boundaries of `parts` near-equal element ranges of [0, n), cut at multiples of 16 (one 64-byte line). */
-  function flat(n: number, parts: number): Int32Array {
-    const key = `f${n}/${parts}`;
-    let s = evenSplits.get(key);
-    if (s === undefined) {
-      s = new Int32Array(parts + 1);
-      for (let t = 0; t < parts; t++) s[t] = Math.min(n, Math.round((n * t) / parts / 16) * 16);
-      s[parts] = n;
-      if (evenSplits.size > 256) evenSplits.clear();
-      evenSplits.set(key, s);
-    }
-    return s;
-  }
-
   /**
    * Address of `a[0 .. n)` in wasm memory: in place when the backend owns `a`, else copied to scratch.
    * Lengths are checked because a kernel reading past a short array would read other data silently.
