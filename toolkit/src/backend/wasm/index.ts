@@ -481,9 +481,14 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
         // fetched once for both), the bias gradient by rows.
         const e = resident.get(w);
         const t = resident.csc(w, e);
-        scratch.begin(w.nnz, w.nnz, rows * batch, cols * batch, w.nnz, rows, cols * batch, Math.ceil((cols * batch) / 4));
+        // The dots' accumulators between batch blocks: 16 claim words, then 16 slots of a column's worth.
+        const slotBytes = 16 * Math.max(1, t.maxColumn);
+        const accFloats = (64 + 16 * slotBytes) / 4;
+        scratch.begin(w.nnz, w.nnz, rows * batch, cols * batch, w.nnz, rows, cols * batch, Math.ceil((cols * batch) / 4), accFloats);
         const vp = input(w.values, w.nnz, 'w.values');
         const wt = scratch.take(w.nnz);
+        const ap = scratch.take(accFloats);
+        arena.i32.fill(0, ap >> 2, (ap >> 2) + 16);
         const gp = input(dy, rows * batch, 'dy');
         const xp = input(x, cols * batch, 'x');
         const wp = output(dw, w.nnz, 'dw');
@@ -494,7 +499,7 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
         d.run(
           [
             { fn: 'permuteRows', args: [t.ptr, t.k, vp, wt] },
-            { fn: 'backwardColumns', args: [t.ptr, t.row, t.k, wt, gp, xp, batch, dp, wp, ep] },
+            { fn: 'backwardColumns', args: [t.ptr, t.row, t.k, wt, gp, xp, batch, dp, wp, ep, ap, slotBytes] },
           ],
           resident.colSplit(w, e, parts),
         );

@@ -22,8 +22,11 @@ export interface ResidentCsr {
   readonly rowPtr: number;
   /** colIdx (nnz int32). */
   readonly colIdx: number;
-  /** Transposed index, built on first use: column pointers, row of each entry, CSR entry index k. */
-  csc: { readonly block: Block; readonly ptr: number; readonly row: number; readonly k: number } | null;
+  /**
+   * Transposed index, built on first use: column pointers, row of each entry, CSR entry index k; and the
+   * largest number of entries in a column.
+   */
+  csc: { readonly block: Block; readonly ptr: number; readonly row: number; readonly k: number; readonly maxColumn: number } | null;
   /** Row boundaries splitting the nnz into `parts` near-equal parts, per part count. */
   readonly rowSplits: Map<number, Int32Array>;
   readonly colSplits: Map<number, Int32Array>;
@@ -81,7 +84,11 @@ export class ResidentCache {
     const kk = i32.subarray((block.offset + ptrBytes + rowBytes) >> 2, ((block.offset + ptrBytes + rowBytes) >> 2) + nnz);
     ptr.fill(0);
     for (let k = 0; k < nnz; k++) ptr[colIdx[k]! + 1]!++;
-    for (let c = 0; c < cols; c++) ptr[c + 1]! += ptr[c]!;
+    let maxColumn = 0;
+    for (let c = 0; c < cols; c++) {
+      maxColumn = Math.max(maxColumn, ptr[c + 1]!);
+      ptr[c + 1]! += ptr[c]!;
+    }
     const next = Int32Array.from(ptr.subarray(0, cols));
     for (let r = 0; r < rows; r++) {
       for (let k = rowPtr[r]!, end = rowPtr[r + 1]!; k < end; k++) {
@@ -90,7 +97,7 @@ export class ResidentCache {
         kk[p] = k;
       }
     }
-    e.csc = { block, ptr: block.offset, row: block.offset + ptrBytes, k: block.offset + ptrBytes + rowBytes };
+    e.csc = { block, ptr: block.offset, row: block.offset + ptrBytes, k: block.offset + ptrBytes + rowBytes, maxColumn };
     e.blocks.push(block);
     return e.csc;
   }

@@ -333,40 +333,94 @@ export function dotRows(ptr: usize, idx: usize, dy: usize, x: usize, batch: i32,
 /**
  * Weight and input gradients of a sparse layer in one walk of its transposed index, for columns
  * `c0 <= c < c1` (wide layers, whose activations do not fit in cache): for each entry p of column c (row
- * `row[p]`, CSR entry `k[p]`), `dw[k[p]] = dot(dy[row[p],:], x[c,:])`; then `dx[c,:] = sum_p valT[p] *
- * dy[row[p],:]`. The column's dy rows are fetched from memory once for both products (the row-wise weight
- * gradient of {@link dotRows} reads x at random instead), and x's row stays in L1. Bits: each dot is
- * {@link dotRows}'s (the two factors of each product swap sides, which IEEE multiplication does not see),
- * and dx is {@link gatherRows}'s over the same index. With `epi` != 0, each dx row then goes through the
- * gradients of the previous layer's rectifier and dropout ({@link rectifyBackRow}).
+ * `row[p]`, CSR entry `k[p]`), `dw[k[p]] = dot(dy[row[p],:], x[c,:])`; and `dx[c,:] = sum_p valT[p] *
+ * dy[row[p],:]`. With `epi` != 0, each dx row then goes through the gradients of the previous layer's
+ * rectifier and dropout ({@link rectifyBackRow}).
+ *
+ * Loop order. The batch is the outer loop, in blocks of 16 lanes, and the column's entries the inner one: each
+ * dy row block is loaded once for both products, and consecutive entries' rows are requested a few
+ * instructions apart, so the out-of-order core has many of them in flight (a dot product over the whole batch
+ * per entry, as in {@link dotRows}, is longer than its window, and each group of rows waited for memory in
+ * turn). The dots' vector accumulators live in `acc` between blocks: `acc` holds 16 claim words, then 16 slots
+ * of `slotBytes` (at least 16 bytes per entry of the longest column); a call claims a free slot atomically, so
+ * threads never share one.
+ *
+ * Bits: each dot adds its batch vectors in order into one vector accumulator, then lanes ((0 + 1) + (2 + 3)),
+ * then the scalar tail in batch order, as {@link dot4}; each dx element adds its terms in entry order from 0,
+ * as {@link gatherRows}. So the results are those of the row-wise and gather kernels.
  */
 export function backwardColumns(
-  ptr: usize, row: usize, k: usize, valT: usize, dy: usize, x: usize, batch: i32, dx: usize, dw: usize, epi: usize, c0: i32, c1: i32,
+  ptr: usize, row: usize, k: usize, valT: usize, dy: usize, x: usize, batch: i32, dx: usize, dw: usize, epi: usize,
+  acc: usize, slotBytes: i32, c0: i32, c1: i32,
 ): void {
+  let slot = 0;
+  while (atomic.cmpxchg<i32>(acc + (<usize>slot << 2), 0, 1) != 0) slot = (slot + 1) & 15;
+  const a = acc + 64 + <usize>slot * <usize>slotBytes;
   const stride = <usize>batch << 2;
+  const nvec = batch >> 2, nv = nvec << 2;
+  const zero = f32x4.splat(0);
   for (let c = c0; c < c1; c++) {
+    const p0 = load<i32>(ptr + (<usize>c << 2));
     const p1 = load<i32>(ptr + (<usize>c << 2), 4);
     const xs = x + <usize>c * stride;
-    let p = load<i32>(ptr + (<usize>c << 2));
-    for (; p + 4 <= p1; p += 4) {
-      const rp = row + (<usize>p << 2), kp = k + (<usize>p << 2);
-      dot4(
-        xs,
-        dy + <usize>load<i32>(rp, 0) * stride,
-        dy + <usize>load<i32>(rp, 4) * stride,
-        dy + <usize>load<i32>(rp, 8) * stride,
-        dy + <usize>load<i32>(rp, 12) * stride,
-        batch,
-        dw + (<usize>load<i32>(kp, 0) << 2),
-        dw + (<usize>load<i32>(kp, 4) << 2),
-        dw + (<usize>load<i32>(kp, 8) << 2),
-        dw + (<usize>load<i32>(kp, 12) << 2),
-      );
+    const dxr = dx + <usize>c * stride;
+    let v = 0;
+    for (; v + 4 <= nvec; v += 4) {
+      const o = <usize>v << 4;
+      const x0 = v128.load(xs + o, 0), x1 = v128.load(xs + o, 16), x2 = v128.load(xs + o, 32), x3 = v128.load(xs + o, 48);
+      let d0 = zero, d1 = zero, d2 = zero, d3 = zero;
+      for (let p = p0; p < p1; p++) {
+        const w = v128.load32_splat(valT + (<usize>p << 2));
+        const s = dy + <usize>load<i32>(row + (<usize>p << 2)) * stride + o;
+        const ap = a + (<usize>(p - p0) << 4);
+        const y0 = v128.load(s, 0), y1 = v128.load(s, 16), y2 = v128.load(s, 32), y3 = v128.load(s, 48);
+        let t = v == 0 ? zero : v128.load(ap);
+        t = f32x4.add(t, f32x4.mul(x0, y0));
+        t = f32x4.add(t, f32x4.mul(x1, y1));
+        t = f32x4.add(t, f32x4.mul(x2, y2));
+        t = f32x4.add(t, f32x4.mul(x3, y3));
+        v128.store(ap, t);
+        d0 = f32x4.add(d0, f32x4.mul(w, y0));
+        d1 = f32x4.add(d1, f32x4.mul(w, y1));
+        d2 = f32x4.add(d2, f32x4.mul(w, y2));
+        d3 = f32x4.add(d3, f32x4.mul(w, y3));
+      }
+      v128.store(dxr + o, d0, 0);
+      v128.store(dxr + o, d1, 16);
+      v128.store(dxr + o, d2, 32);
+      v128.store(dxr + o, d3, 48);
     }
-    for (; p < p1; p++) dot1(xs, dy + <usize>load<i32>(row + (<usize>p << 2)) * stride, batch, dw + (<usize>load<i32>(k + (<usize>p << 2)) << 2));
-    gatherRows(ptr, row, valT, dy, batch, 0, dx, c, c + 1);
-    if (epi != 0) rectifyBackRow(epi, dx + <usize>c * stride, xs, c * batch, batch);
+    for (; v < nvec; v++) {
+      const o = <usize>v << 4;
+      const x0 = v128.load(xs + o);
+      let d0 = zero;
+      for (let p = p0; p < p1; p++) {
+        const w = v128.load32_splat(valT + (<usize>p << 2));
+        const y0 = v128.load(dy + <usize>load<i32>(row + (<usize>p << 2)) * stride + o);
+        const ap = a + (<usize>(p - p0) << 4);
+        v128.store(ap, f32x4.add(v == 0 ? zero : v128.load(ap), f32x4.mul(x0, y0)));
+        d0 = f32x4.add(d0, f32x4.mul(w, y0));
+      }
+      v128.store(dxr + o, d0);
+    }
+    // The dots: lanes of the accumulator, then the scalar tail of the batch.
+    for (let p = p0; p < p1; p++) {
+      let t: f32 = nvec > 0 ? hsum(v128.load(a + (<usize>(p - p0) << 4))) : 0;
+      const yr = dy + <usize>load<i32>(row + (<usize>p << 2)) * stride;
+      for (let b = nv; b < batch; b++) t += load<f32>(xs + (<usize>b << 2)) * load<f32>(yr + (<usize>b << 2));
+      store<f32>(dw + (<usize>load<i32>(k + (<usize>p << 2)) << 2), t);
+    }
+    // dx's scalar tail lanes.
+    for (let b = nv; b < batch; b++) {
+      let t: f32 = 0;
+      for (let p = p0; p < p1; p++) {
+        t += load<f32>(valT + (<usize>p << 2)) * load<f32>(dy + <usize>load<i32>(row + (<usize>p << 2)) * stride + (<usize>b << 2));
+      }
+      store<f32>(dxr + (<usize>b << 2), t);
+    }
+    if (epi != 0) rectifyBackRow(epi, dxr, xs, c * batch, batch);
   }
+  atomic.store<i32>(acc + (<usize>slot << 2), 0);
 }
 
 // ---------------------------------------------------------------------------------------------------------
