@@ -337,7 +337,8 @@ export function dotRows(ptr: usize, idx: usize, dy: usize, x: usize, batch: i32,
  * dy[row[p],:]`. With `epi` != 0, each dx row then goes through the gradients of the previous layer's
  * rectifier and dropout ({@link rectifyBackRow}).
  *
- * Loop order. The batch is the outer loop, in blocks of 16 lanes, and the column's entries the inner one: each
+ * Loop order (columns whose dy rows fit in L1; longer ones use a whole-batch dot per entry, then the gather).
+ * The batch is the outer loop, in blocks of 16 lanes, and the column's entries the inner one: each
  * dy row block is loaded once for both products, and consecutive entries' rows are requested a few
  * instructions apart, so the out-of-order core has many of them in flight (a dot product over the whole batch
  * per entry, as in {@link dotRows}, is longer than its window, and each group of rows waited for memory in
@@ -364,6 +365,14 @@ export function backwardColumns(
     const p1 = load<i32>(ptr + (<usize>c << 2), 4);
     const xs = x + <usize>c * stride;
     const dxr = dx + <usize>c * stride;
+    if (<usize>(p1 - p0) * stride > COLUMN_BLOCKS_MAX_BYTES) {
+      // A long column: its dy rows do not stay in L1 through the blocks; a whole-batch dot per entry, then
+      // the gather, streams each row instead (the same bits).
+      longColumn(p0, p1, row, k, valT, dy, xs, batch, stride, dw);
+      gatherRows(ptr, row, valT, dy, batch, 0, dx, c, c + 1);
+      if (epi != 0) rectifyBackRow(epi, dxr, xs, c * batch, batch);
+      continue;
+    }
     let v = 0;
     for (; v + 4 <= nvec; v += 4) {
       const o = <usize>v << 4;
@@ -421,6 +430,35 @@ export function backwardColumns(
     if (epi != 0) rectifyBackRow(epi, dxr, xs, c * batch, batch);
   }
   atomic.store<i32>(acc + (<usize>slot << 2), 0);
+}
+
+// The largest column (entries x batch x 4 bytes) that {@link backwardColumns} runs in batch blocks: its dy rows
+// must stay in L1 (32 KiB) while the blocks go over them. At batch 128 that is 32 entries: eps 5 and 10
+// layers' columns; eps 50's (about 100 entries) go the whole-batch way, which measured faster for them.
+const COLUMN_BLOCKS_MAX_BYTES: usize = 16384;
+
+/** The weight gradients of one long column's entries `[p0, p1)` as {@link dotRows} computes them. */
+// @ts-ignore: decorator
+@inline function longColumn(
+  p0: i32, p1: i32, row: usize, k: usize, valT: usize, dy: usize, xs: usize, batch: i32, stride: usize, dw: usize,
+): void {
+  let p = p0;
+  for (; p + 4 <= p1; p += 4) {
+    const rp = row + (<usize>p << 2), kp = k + (<usize>p << 2);
+    dot4(
+      xs,
+      dy + <usize>load<i32>(rp, 0) * stride,
+      dy + <usize>load<i32>(rp, 4) * stride,
+      dy + <usize>load<i32>(rp, 8) * stride,
+      dy + <usize>load<i32>(rp, 12) * stride,
+      batch,
+      dw + (<usize>load<i32>(kp, 0) << 2),
+      dw + (<usize>load<i32>(kp, 4) << 2),
+      dw + (<usize>load<i32>(kp, 8) << 2),
+      dw + (<usize>load<i32>(kp, 12) << 2),
+    );
+  }
+  for (; p < p1; p++) dot1(xs, dy + <usize>load<i32>(row + (<usize>p << 2)) * stride, batch, dw + (<usize>load<i32>(k + (<usize>p << 2)) << 2));
 }
 
 // ---------------------------------------------------------------------------------------------------------
