@@ -840,10 +840,10 @@ function rectifyRow(epi: usize, y: usize, e0: i32, n: i32): void {
   // One loop per case, with the case's flags constant inside it (the compiler drops the other branches).
   const flags = load<i32>(epi);
   if ((flags & EPI_DROP) != 0) {
-    if ((flags & EPI_LEAKY) != 0) rectifyRowAs(epi, y, e0, n, true, true);
+    if ((flags & EPI_LEAKY) != 0) leakyRowAs(epi, y, e0, n, true);
     else reluRowAs(epi, y, e0, n, true);
   } else {
-    if ((flags & EPI_LEAKY) != 0) rectifyRowAs(epi, y, e0, n, true, false);
+    if ((flags & EPI_LEAKY) != 0) leakyRowAs(epi, y, e0, n, false);
     else reluRowAs(epi, y, e0, n, false);
   }
 }
@@ -890,8 +890,9 @@ function rectifyRow(epi: usize, y: usize, e0: i32, n: i32): void {
   store<f32>(o, r);
 }
 
+// Leaky ReLU (All-ReLU) with its byte record: 16 lanes at a time, the record's narrowing width.
 // @ts-ignore: decorator
-@inline function rectifyRowAs(epi: usize, y: usize, e0: i32, n: i32, leaky: bool, drop: bool): void {
+@inline function leakyRowAs(epi: usize, y: usize, e0: i32, n: i32, drop: bool): void {
   const alpha = reinterpret<f32>(load<i32>(epi, 4));
   const k0 = load<i32>(epi, 8), k1 = load<i32>(epi, 12), threshold = load<i32>(epi, 16);
   const scale = reinterpret<f32>(load<i32>(epi, 20));
@@ -904,7 +905,7 @@ function rectifyRow(epi: usize, y: usize, e0: i32, n: i32): void {
   let i = 0;
   // With dropout, the vectors start at an even element (a pair boundary).
   if (drop && (e0 & 1) != 0 && n > 0) {
-    rectifyElement(y, mask, alpha, k0, k1, t, scale, e0, 0, leaky, drop);
+    leakyElement(y, mask, alpha, k0, k1, t, scale, e0, 0, drop);
     i = 1;
   }
   let c = counters(k0, e0 + i);
@@ -912,10 +913,10 @@ function rectifyRow(epi: usize, y: usize, e0: i32, n: i32): void {
     const o = y + (<usize>i << 2);
     const v0 = v128.load(o, 0), v1 = v128.load(o, 16), v2 = v128.load(o, 32), v3 = v128.load(o, 48);
     const p0 = f32x4.gt(v0, zero), p1 = f32x4.gt(v1, zero), p2 = f32x4.gt(v2, zero), p3 = f32x4.gt(v3, zero);
-    let r0 = leaky ? v128.bitselect(v0, f32x4.mul(va, v0), p0) : v128.and(v0, p0);
-    let r1 = leaky ? v128.bitselect(v1, f32x4.mul(va, v1), p1) : v128.and(v1, p1);
-    let r2 = leaky ? v128.bitselect(v2, f32x4.mul(va, v2), p2) : v128.and(v2, p2);
-    let r3 = leaky ? v128.bitselect(v3, f32x4.mul(va, v3), p3) : v128.and(v3, p3);
+    let r0 = v128.bitselect(v0, f32x4.mul(va, v0), p0);
+    let r1 = v128.bitselect(v1, f32x4.mul(va, v1), p1);
+    let r2 = v128.bitselect(v2, f32x4.mul(va, v2), p2);
+    let r3 = v128.bitselect(v3, f32x4.mul(va, v3), p3);
     let m01 = ones, m23 = ones;
     if (drop) {
       m01 = keep8(c, vk1, vt); c = i32x4.add(c, four);
@@ -934,17 +935,17 @@ function rectifyRow(epi: usize, y: usize, e0: i32, n: i32): void {
       v128.store(mask + <usize>(e0 + i), v128.or(kept, v128.and(narrowMask(p0, p1, p2, p3), bit1)));
     }
   }
-  for (; i < n; i++) rectifyElement(y, mask, alpha, k0, k1, t, scale, e0, i, leaky, drop);
+  for (; i < n; i++) leakyElement(y, mask, alpha, k0, k1, t, scale, e0, i, drop);
 }
 
 // @ts-ignore: decorator
-@inline function rectifyElement(
-  y: usize, mask: usize, alpha: f32, k0: i32, k1: i32, t: u32, scale: f32, e0: i32, i: i32, leaky: bool, drop: bool,
+@inline function leakyElement(
+  y: usize, mask: usize, alpha: f32, k0: i32, k1: i32, t: u32, scale: f32, e0: i32, i: i32, drop: bool,
 ): void {
   const o = y + (<usize>i << 2);
   const v = load<f32>(o);
   const pos = v > 0;
-  let r: f32 = pos ? v : leaky ? alpha * v : 0;
+  let r: f32 = pos ? v : alpha * v;
   let keep = true;
   if (drop) {
     keep = keep1(k0, k1, t, e0 + i);
@@ -963,10 +964,10 @@ function rectifyRow(epi: usize, y: usize, e0: i32, n: i32): void {
 function rectifyBackRow(epi: usize, g: usize, a: usize, e0: i32, n: i32): void {
   const flags = load<i32>(epi);
   if ((flags & EPI_DROP) != 0) {
-    if ((flags & EPI_LEAKY) != 0) rectifyBackRowAs(epi, g, e0, n, true, true);
+    if ((flags & EPI_LEAKY) != 0) leakyBackRowAs(epi, g, e0, n, true);
     else reluBackRowAs(epi, g, a, n, true);
   } else {
-    if ((flags & EPI_LEAKY) != 0) rectifyBackRowAs(epi, g, e0, n, true, false);
+    if ((flags & EPI_LEAKY) != 0) leakyBackRowAs(epi, g, e0, n, false);
     else reluBackRowAs(epi, g, a, n, false);
   }
 }
@@ -994,7 +995,7 @@ function rectifyBackRow(epi: usize, g: usize, a: usize, e0: i32, n: i32): void {
 }
 
 // @ts-ignore: decorator
-@inline function rectifyBackRowAs(epi: usize, g: usize, e0: i32, n: i32, leaky: bool, drop: bool): void {
+@inline function leakyBackRowAs(epi: usize, g: usize, e0: i32, n: i32, drop: bool): void {
   const alpha = reinterpret<f32>(load<i32>(epi, 4));
   const scale = reinterpret<f32>(load<i32>(epi, 20));
   const mask = <usize>load<i32>(epi, 24) + <usize>e0;
@@ -1018,24 +1019,17 @@ function rectifyBackRow(epi: usize, g: usize, a: usize, e0: i32, n: i32): void {
       t2 = v128.and(f32x4.mul(t2, vs), k2);
       t3 = v128.and(f32x4.mul(t3, vs), k3);
     }
-    if (leaky) {
-      v128.store(o, v128.bitselect(t0, f32x4.mul(va, t0), p0), 0);
-      v128.store(o, v128.bitselect(t1, f32x4.mul(va, t1), p1), 16);
-      v128.store(o, v128.bitselect(t2, f32x4.mul(va, t2), p2), 32);
-      v128.store(o, v128.bitselect(t3, f32x4.mul(va, t3), p3), 48);
-    } else {
-      v128.store(o, v128.and(t0, p0), 0);
-      v128.store(o, v128.and(t1, p1), 16);
-      v128.store(o, v128.and(t2, p2), 32);
-      v128.store(o, v128.and(t3, p3), 48);
-    }
+    v128.store(o, v128.bitselect(t0, f32x4.mul(va, t0), p0), 0);
+    v128.store(o, v128.bitselect(t1, f32x4.mul(va, t1), p1), 16);
+    v128.store(o, v128.bitselect(t2, f32x4.mul(va, t2), p2), 32);
+    v128.store(o, v128.bitselect(t3, f32x4.mul(va, t3), p3), 48);
   }
   for (; i < n; i++) {
     const o = g + (<usize>i << 2);
     const m = load<u8>(mask + <usize>i);
     let t = load<f32>(o);
     if (drop) t = (m & 1) != 0 ? t * scale : 0;
-    store<f32>(o, (m & 2) != 0 ? t : leaky ? alpha * t : 0);
+    store<f32>(o, (m & 2) != 0 ? t : alpha * t);
   }
 }
 
