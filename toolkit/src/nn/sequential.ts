@@ -37,8 +37,8 @@ interface Block {
 
 interface Step {
   readonly segment: Segment;
-  /** The layer, when the segment has one. */
-  readonly layer: Layer | null;
+  /** The segment's first layer: the whole segment, or the sparse layer of a fused block. */
+  readonly head: Layer;
   readonly block: Block | null;
 }
 
@@ -86,12 +86,12 @@ export class Sequential {
         // The layer after the block takes its gradient back, so it must be a sparse layer too.
         if (layers[l + count] instanceof SparseLinear) {
           const kind = layers.slice(l, l + count).map((x) => x.kind).join('+');
-          steps.push({ segment: { first: l, count, kind }, layer: null, block: { linear, activation, dropout, masks: new ByteBuffer(), rectifier: null } });
+          steps.push({ segment: { first: l, count, kind }, head: linear, block: { linear, activation, dropout, masks: new ByteBuffer(), rectifier: null } });
           l += count;
           continue;
         }
       }
-      steps.push({ segment: { first: l, count: 1, kind: layers[l]!.kind }, layer: layers[l]!, block: null });
+      steps.push({ segment: { first: l, count: 1, kind: layers[l]!.kind }, head: layers[l]!, block: null });
       l++;
     }
     return steps;
@@ -133,7 +133,7 @@ export class Sequential {
     let h = x;
     for (let k = 0; k < this.steps.length; k++) {
       const s = this.steps[k]!;
-      h = s.block === null ? s.layer!.forward(h, batch, ctx) : this.forwardBlock(s.block, h, batch, ctx);
+      h = s.block === null ? s.head.forward(h, batch, ctx) : this.forwardBlock(s.block, h, batch, ctx);
       probe?.(k);
     }
     return h;
@@ -163,13 +163,9 @@ export class Sequential {
       // The first layer's input gradient is never used: skip that product.
       const needInput = k > 0;
       const before = k > 0 ? this.steps[k - 1]!.block : null;
-      const head = s.block === null ? s.layer! : s.block.linear;
-      if (before !== null && before.rectifier !== null && head instanceof SparseLinear) {
-        // A fused block's gradient goes back through its rectifier and dropout inside this layer's product.
-        g = head.backward(g, batch, needInput, before.rectifier);
-      } else {
-        g = head.backward(g, batch, needInput);
-      }
+      // A fused block's gradient goes back through its rectifier and dropout inside this layer's product
+      // (plan() puts a sparse layer after every block).
+      g = before?.rectifier && s.head instanceof SparseLinear ? s.head.backward(g, batch, needInput, before.rectifier) : s.head.backward(g, batch, needInput);
       probe?.(k);
     }
   }

@@ -119,9 +119,7 @@ export class SparseLinear implements Layer {
     this.lastDy = dy;
     if (this.backend.spmmBackward) {
       const dx = needInput ? this.dIn.view(this.nIn * batch, this.backend) : null;
-      return inputRectifier === undefined
-        ? this.backend.spmmBackward(this.w, dy, this.input, batch, this.weight.grad, this.bias.grad, dx)
-        : this.backend.spmmBackward(this.w, dy, this.input, batch, this.weight.grad, this.bias.grad, dx, inputRectifier);
+      return this.backend.spmmBackward(this.w, dy, this.input, batch, this.weight.grad, this.bias.grad, dx, inputRectifier);
     }
     if (inputRectifier !== undefined) throw new Error(`backend '${this.backend.name}' has no fused backward op`);
     this.backend.spmmWeightGrad(this.w, dy, this.input, batch, this.weight.grad);

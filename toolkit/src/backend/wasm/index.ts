@@ -279,7 +279,7 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
   /** Writes the kernels' descriptor of `r` (mask at `maskPtr`); returns its address. */
   function describe(r: FusedRectifier, maskPtr: number): number {
     const leaky = r.op === 'leaky-relu';
-    epiWords[0] = 1 | (leaky ? 2 : 0) | (r.dropout !== null ? 4 : 0);
+    epiWords[0] = (leaky ? 2 : 0) | (r.dropout !== null ? 4 : 0);
     epiWords[1] = f32Bits(leaky ? r.alpha : 0);
     epiWords[2] = r.dropout !== null ? r.dropout.key[0] : 0;
     epiWords[3] = r.dropout !== null ? r.dropout.key[1] : 0;

@@ -812,7 +812,7 @@ export function biasRows(dy: usize, batch: i32, db: usize, r0: i32, r1: i32): vo
 // forward applies them to each output row while it is still in L1 after the product, and the backward applies
 // their gradients to each row of the next layer's input gradient as it is produced.
 //
-// `epi` points to a descriptor of i32 words: [0] flags (1: a rectifier, 2: leaky, 4: dropout), [1] alpha
+// `epi` points to a descriptor of i32 words: [0] flags (2: leaky ReLU, else ReLU; 4: dropout), [1] alpha
 // (f32 bits), [2] k0, [3] k1, [4] threshold (the dropout stream and cut, as in dropoutRange), [5] scale (f32
 // bits), [6] the address of the per-element byte record: bit 0 kept by dropout (1 without dropout), bit 1
 // pre-activation > 0; 0: none written. Element i of the layer's output is `r * batch + b`, as everywhere.
@@ -826,7 +826,6 @@ export function biasRows(dy: usize, batch: i32, db: usize, r0: i32, r1: i32): vo
 // maskRange then rectifyBackRange (backward), so fused and unfused give the same results.
 // ---------------------------------------------------------------------------------------------------------
 
-const EPI_RECT: i32 = 1;
 const EPI_LEAKY: i32 = 2;
 const EPI_DROP: i32 = 4;
 
