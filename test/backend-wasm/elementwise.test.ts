@@ -110,6 +110,45 @@ describe.skipIf(!available)(available ? 'wasm element-wise kernels (bit-identica
         }
       });
 
+      it('SGD steps of many arrays in one call: the bits of one step per array (mixed settings, awkward lengths)', () => {
+        const settings: SgdHyper[] = [
+          { lr: 0.01, momentum: 0.9, weightDecay: 0.0002, nesterov: false },
+          { lr: 0.05, momentum: 0.5, weightDecay: 0, nesterov: false },
+          { lr: 0.05, momentum: 0.5, weightDecay: 0.01, nesterov: true },
+        ];
+        const rng = rngFor(3, 'sgd-table', label);
+        // Every length, twice, so that cuts between threads fall inside arrays and between them.
+        const arrays = [...LENGTHS, ...LENGTHS].map((n, i) => {
+          const h = settings[i % 2]!;
+          const w0 = values(n, rng), g = values(n, rng), v0 = values(n, rng);
+          return { h, w0, g, v0, w: place(be, resident, w0.slice()), v: place(be, resident, v0.slice()), gg: place(be, resident, g) };
+        });
+        const nesterov = [{ ...arrays[3]!, h: settings[2]! }, { ...arrays[7]!, h: settings[2]! }];
+        for (const group of [arrays, nesterov]) {
+          const ref = group.map((a) => ({ w: a.w0.slice(), v: a.v0.slice() }));
+          for (const a of group) {
+            a.w.set(a.w0);
+            a.v.set(a.v0);
+          }
+          for (let s = 0; s < 3; s++) {
+            group.forEach((a, i) => cpu.sgdStep(ref[i]!.w, a.g, ref[i]!.v, a.h));
+            be.sgdSteps!(group.map((a) => ({ param: a.w, grad: a.gg, velocity: a.v, h: a.h })));
+          }
+          group.forEach((a, i) => {
+            expectSameBits(a.w, ref[i]!.w, `sgdSteps array ${i} (n ${a.w.length}) weights`);
+            expectSameBits(a.v, ref[i]!.v, `sgdSteps array ${i} (n ${a.w.length}) velocity`);
+          });
+        }
+        // A short gradient is refused before any array changes.
+        const a = arrays[10]!, b = arrays[11]!;
+        const before = a.w.slice();
+        expect(() => be.sgdSteps!([
+          { param: a.w, grad: a.gg, velocity: a.v, h: a.h },
+          { param: b.w, grad: b.gg.subarray(0, b.w.length - 1), velocity: b.v, h: b.h },
+        ])).toThrow(/grad has length \d+, expected at least \d+/);
+        expectSameBits(a.w, before, 'weights after a refused sgdSteps');
+      });
+
       it('bias gradient: close to the reference, bit-identical across threads', () => {
         for (const [n, batch] of [[1, 1], [3, 5], [17, 40], [100, 128], [7, 131]] as const) {
           const rng = rngFor(4, 'bias', n, batch);

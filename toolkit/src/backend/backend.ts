@@ -36,6 +36,14 @@ export interface SgdHyper {
   readonly nesterov: boolean;
 }
 
+/** One array's SGD step, for {@link Backend.sgdSteps}. */
+export interface SgdTask {
+  readonly param: Float32Array;
+  readonly grad: Float32Array;
+  readonly velocity: Float32Array;
+  readonly h: SgdHyper;
+}
+
 /** Hyper-parameters of one Adam step; `step` counts from 1. */
 export interface AdamHyper {
   readonly lr: number;
@@ -162,6 +170,12 @@ export interface Backend {
 
   /** One SGD step in place over a parameter array and its velocity (Keras/PyTorch-style momentum). */
   sgdStep(param: Float32Array, grad: Float32Array, velocity: Float32Array, h: SgdHyper): void;
+  /**
+   * OPTIONAL: the SGD steps of several parameter arrays at once, each exactly as {@link Backend.sgdStep}
+   * computes it (the same bits), in one pass where the backend can (the wasm backend runs them as one
+   * threaded job instead of one job per array). Optimizers call it when it exists.
+   */
+  sgdSteps?(steps: readonly SgdTask[]): void;
   /** One Adam step in place (Kingma and Ba 2015, with bias correction; L2 weight decay added to the gradient). */
   adamStep(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, h: AdamHyper): void;
 

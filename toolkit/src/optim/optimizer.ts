@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-import type { Backend } from '../backend/backend';
+import type { Backend, SgdTask } from '../backend/backend';
 import { assert } from '../core/assert';
 import { ConfigError, UnknownNameError } from '../core/errors';
 import { adoptFloat32, type Param } from '../nn/layer';
@@ -159,6 +159,8 @@ class StatefulOptimizer implements Optimizer {
       for (const [p, s] of this.state) this.state.set(p, s.map((a) => adoptFloat32(a, backend)));
     }
     this.steps++;
+    // SGD: every array's step is collected first, so that a backend with sgdSteps runs them as one job.
+    const sgd: SgdTask[] = [];
     for (const p of params) {
       const s = this.stateOf(p);
       if (this.spec.name === 'sgd') {
@@ -172,9 +174,9 @@ class StatefulOptimizer implements Optimizer {
             const v = p.values;
             for (let i = 0; i < v.length; i++) v[i] = v[i]! - weightDecay * v[i]!;
           }
-          backend.sgdStep(p.values, p.grad, s[0]!, { lr, momentum, nesterov, weightDecay: 0 });
+          sgd.push({ param: p.values, grad: p.grad, velocity: s[0]!, h: { lr, momentum, nesterov, weightDecay: 0 } });
         } else {
-          backend.sgdStep(p.values, p.grad, s[0]!, { lr, momentum, nesterov, weightDecay: p.decay ? weightDecay : 0 });
+          sgd.push({ param: p.values, grad: p.grad, velocity: s[0]!, h: { lr, momentum, nesterov, weightDecay: p.decay ? weightDecay : 0 } });
         }
       } else {
         const { lr, beta1, beta2, epsilon } = this.spec;
@@ -183,6 +185,9 @@ class StatefulOptimizer implements Optimizer {
         });
       }
     }
+    if (sgd.length === 0) return;
+    if (backend.sgdSteps) backend.sgdSteps(sgd);
+    else for (const t of sgd) backend.sgdStep(t.param, t.grad, t.velocity, t.h);
   }
 }
 

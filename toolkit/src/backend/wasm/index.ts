@@ -48,7 +48,7 @@
  * @packageDocumentation
  */
 import type { CsrMatrix } from '../../sparse/csr';
-import type { Backend, FusedRectifier } from '../backend';
+import type { Backend, FusedRectifier, SgdTask } from '../backend';
 import { ShapeError } from '../../core/errors';
 import type { StreamKey } from '../../core/counter-rng';
 import { sreluBackward, sreluForward, softmaxBackward, softmaxForward, unaryBackward, unaryForward } from '../cpu/activation';
@@ -186,6 +186,10 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
   // Float64 hyper-parameters of the optimizer kernels (the worker protocol passes int32 arguments only).
   const hyperBlock = arena.alloc(64);
   const hyper = new Float64Array(arena.f32.buffer, hyperBlock.offset, 8);
+  // The table of sgdSteps (assembly/kernels.ts, sgdTable): 48-byte entries, as i32 words and as f64.
+  const sgdBlock = arena.alloc(48 * SGD_TABLE_ENTRIES);
+  const sgdWords = new Int32Array(arena.f32.buffer, sgdBlock.offset, 12 * SGD_TABLE_ENTRIES);
+  const sgdHyper = new Float64Array(arena.f32.buffer, sgdBlock.offset, 6 * SGD_TABLE_ENTRIES);
   // The descriptor of a fused rectifier the kernels read (assembly/kernels.ts, "Fused rectifier and dropout").
   const epiBlock = arena.alloc(64);
   const epiWords = new Int32Array(arena.f32.buffer, epiBlock.offset, 8);
@@ -626,6 +630,40 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
       copyBack(param, pp, n);
       copyBack(velocity, vp, n);
     },
+    sgdSteps(steps: readonly SgdTask[]) {
+      // One job over the concatenated elements of arrays the backend owns, all with the same Nesterov flag;
+      // anything else (rare: the optimizer adopts its arrays into the arena) goes one array at a time.
+      const nesterov = steps.length > 0 && steps[0]!.h.nesterov;
+      let total = 0;
+      let together = steps.length <= SGD_TABLE_ENTRIES;
+      for (const t of steps) {
+        const n = t.param.length;
+        if (t.grad.length < n) throw new ShapeError(`grad has length ${t.grad.length}, expected at least ${n}`);
+        if (t.velocity.length < n) throw new ShapeError(`velocity has length ${t.velocity.length}, expected at least ${n}`);
+        if (t.h.nesterov !== nesterov || !arena.owns(t.param) || !arena.owns(t.grad) || !arena.owns(t.velocity)) together = false;
+        total += n;
+      }
+      if (!together || total >= 2 ** 31) {
+        for (const t of steps) backend.sgdStep(t.param, t.grad, t.velocity, t.h);
+        return;
+      }
+      if (total === 0) return;
+      let start = 0;
+      steps.forEach((t, i) => {
+        const w = i * 12;
+        sgdWords[w] = t.param.byteOffset;
+        sgdWords[w + 1] = t.grad.byteOffset;
+        sgdWords[w + 2] = t.velocity.byteOffset;
+        sgdWords[w + 3] = start;
+        sgdWords[w + 4] = t.param.length;
+        sgdHyper[i * 6 + 3] = t.h.lr;
+        sgdHyper[i * 6 + 4] = t.h.momentum;
+        sgdHyper[i * 6 + 5] = t.h.weightDecay;
+        start += t.param.length;
+      });
+      const { d, parts } = plan(total * ELEMENT_COST);
+      d.run([{ fn: 'sgdTable', args: [sgdBlock.offset, steps.length, nesterov ? 1 : 0] }], flat(total, parts));
+    },
     adamStep,
 
     allocFloat32(n: number): Float32Array {
@@ -713,6 +751,9 @@ class Scratch {
 
 /** The chunk boundaries of a job of two tasks (task 0 to the calling thread, task 1 to a worker). */
 const TWO_TASKS = Int32Array.of(0, 1, 2);
+
+/** Most arrays {@link Backend.sgdSteps} updates in one job (more go one by one). */
+const SGD_TABLE_ENTRIES = 256;
 
 /** Multiply-adds an element of an element-wise op costs, roughly (for {@link plan}'s cut). */
 const ELEMENT_COST = 8;

@@ -64,6 +64,7 @@ export interface KernelExports {
   rectifyRange(op: number, x: number, y: number, alphaBits: number, i0: number, i1: number): void;
   rectifyBackRange(op: number, x: number, dy: number, dx: number, alphaBits: number, i0: number, i1: number): void;
   sgdRange(param: number, grad: number, vel: number, hyper: number, nesterov: number, i0: number, i1: number): void;
+  sgdTable(table: number, count: number, nesterov: number, i0: number, i1: number): void;
   heapBase(): number;
 }
 

@@ -789,6 +789,21 @@ export function sgdRange(param: usize, grad: usize, vel: usize, hyper: usize, ne
 }
 
 /**
+ * The SGD steps of several arrays as one job over their concatenated elements: `table` holds `count`
+ * entries of 48 bytes (i32 param, grad and velocity addresses, the array's first element in the
+ * concatenation and its length; then f64 lr, momentum and weight decay at byte 24), in concatenation
+ * order. Runs {@link sgdRange} on each array's part of `[i0, i1)`: the same bits as one step per array.
+ */
+export function sgdTable(table: usize, count: i32, nesterov: i32, i0: i32, i1: i32): void {
+  for (let t = 0; t < count; t++) {
+    const e = table + <usize>t * 48;
+    const start = load<i32>(e, 12), n = load<i32>(e, 16);
+    const lo = max(i0, start), hi = min(i1, start + n);
+    if (lo < hi) sgdRange(load<i32>(e), load<i32>(e, 4), load<i32>(e, 8), e + 24, nesterov, lo - start, hi - start);
+  }
+}
+
+/**
  * Bias gradient for rows `r0 <= r < r1`: `db[r] = sum_b dy[r, b]`, summed like the weight-gradient dots
  * (four float32 lanes in batch order, lanes ((0 + 1) + (2 + 3)), then the scalar tail).
  */
