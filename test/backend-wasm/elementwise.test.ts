@@ -139,6 +139,20 @@ describe.skipIf(!available)(available ? 'wasm element-wise kernels (bit-identica
             expectSameBits(a.v, ref[i]!.v, `sgdSteps array ${i} (n ${a.w.length}) velocity`);
           });
         }
+        // Work overlapped with the steps runs once; if it throws, the steps are complete when the error arrives.
+        const ref = arrays.map((a) => ({ w: a.w.slice(), v: a.v.slice() }));
+        arrays.forEach((a, i) => cpu.sgdStep(ref[i]!.w, a.g, ref[i]!.v, a.h));
+        const tasks = arrays.map((a) => ({ param: a.w, grad: a.gg, velocity: a.v, h: a.h }));
+        let calls = 0;
+        expect(() => be.sgdSteps!(tasks, () => {
+          calls++;
+          throw new Error('meanwhile failed');
+        })).toThrow('meanwhile failed');
+        expect(calls).toBe(1);
+        arrays.forEach((a, i) => {
+          expectSameBits(a.w, ref[i]!.w, `sgdSteps with a failing meanwhile, array ${i} weights`);
+          expectSameBits(a.v, ref[i]!.v, `sgdSteps with a failing meanwhile, array ${i} velocity`);
+        });
         // A short gradient is refused before any array changes.
         const a = arrays[10]!, b = arrays[11]!;
         const before = a.w.slice();

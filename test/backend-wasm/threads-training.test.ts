@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { Backend } from '../../toolkit/src/backend/backend';
 import { cpuBackend } from '../../toolkit/src/backend/cpu/index';
 import { isWasmAvailable, wasmBackend, wasmUnavailableReason, type WasmBackend } from '../../toolkit/src/backend/wasm/index';
+import { batchOrder } from '../../toolkit/src/data/batches';
 import { syntheticClassification } from '../../toolkit/src/data/synthetic';
 import { mlp } from '../../toolkit/src/train/model';
 
@@ -65,6 +66,50 @@ describe.skipIf(!available)(available ? 'wasm training with 1 and 2 threads' : `
     expect(b.evolution).toEqual(a.evolution);
     expect(b.weights).toEqual(a.weights);
     expect(b.velocity).toEqual(a.velocity);
+  });
+
+  it("fit gathers the next batch during the update (2 threads); its losses, accuracies and weights are a plain loop's", async () => {
+    // The plain loop: gather, forward, loss, backward, update, batch after batch, nothing overlapped.
+    const data = syntheticClassification({ nSamples: 300, nFeatures: 40, nClasses: 4, seed: 5 });
+    const build = (be: Backend) => {
+      const m = mlp([40, 64, 48, 4], { sparsity: { kind: 'erdos-renyi', eps: 6 }, activation: 'relu', dropout: 0.3, seed: 9, backend: be });
+      return m.compile({ optimizer: { name: 'sgd', lr: 0.05, momentum: 0.9 }, policy: 'static' });
+    };
+    const be: WasmBackend = wasmBackend({ threads: 2, minParallelWork: 0 });
+    try {
+      const fitted = build(be);
+      const seen: number[][] = [];
+      let gathers = 0;
+      const counting = Object.assign(Object.create(data) as typeof data, {
+        gather: (...a: Parameters<typeof data.gather>) => {
+          gathers++;
+          data.gather(...a);
+        },
+      });
+      await fitted.fit(counting, { epochs: 2, batchSize: 28, callbacks: { onBatchEnd: (b) => void seen.push([b.loss, b.accuracy]) } });
+      expect(gathers).toBe(2 * 11); // each batch once (300 = 10 * 28 + 20)
+      const plain = build(be);
+      const net = plain.network;
+      const want: number[][] = [];
+      let step = 0;
+      for (let e = 0; e < 2; e++) {
+        const order = batchOrder(300, e, 9);
+        for (let start = 0; start < 300; start += 28) {
+          const size = Math.min(28, 300 - start);
+          const x = new Float32Array(40 * size), y = new Int32Array(size), grad = new Float32Array(4 * size), pred = new Int32Array(size);
+          data.gather(order, start, size, x, y);
+          const out = net.forward(x, size, { training: true, seed: 9, step: step++ });
+          const loss = be.softmaxCrossEntropy(out, y, 4, size, grad, pred);
+          net.backward(grad, size);
+          plain.optimizer.step(net.params(), be);
+          want.push([loss / size, pred.filter((p, i) => p === y[i]).length / size]);
+        }
+      }
+      expect(seen).toEqual(want);
+      expect(fitted.network.params().map((p) => Array.from(p.values))).toEqual(net.params().map((p) => Array.from(p.values)));
+    } finally {
+      be.dispose();
+    }
   });
 
   it('agrees with the CPU reference over the same run (static topology)', async () => {

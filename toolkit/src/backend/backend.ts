@@ -174,8 +174,12 @@ export interface Backend {
    * OPTIONAL: the SGD steps of several parameter arrays at once, each exactly as {@link Backend.sgdStep}
    * computes it (the same bits), in one pass where the backend can (the wasm backend runs them as one
    * threaded job instead of one job per array). Optimizers call it when it exists.
+   * @param meanwhile - caller's work to overlap with the steps (the trainer gathers the next batch): it
+   *   runs once on the calling thread (unless the call is refused for bad shapes, before anything runs),
+   *   after worker threads have started on the steps, and must not call into the backend; if it throws,
+   *   the steps still complete, then the error is rethrown.
    */
-  sgdSteps?(steps: readonly SgdTask[]): void;
+  sgdSteps?(steps: readonly SgdTask[], meanwhile?: () => void): void;
   /** One Adam step in place (Kingma and Ba 2015, with bias correction; L2 weight decay added to the gradient). */
   adamStep(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, h: AdamHyper): void;
 

@@ -48,7 +48,8 @@ export interface LayerProfile {
 /**
  * Times the training steps of 784-W-W-W-10 networks (relu, dropout 0.3, SGD) segment by segment (see
  * `Sequential.segments`): `steps` steps after two warm-up epochs, each part timed on its own. The parts
- * add up to a step as `fit` runs it, without its per-epoch work.
+ * add up to a step as `fit` runs it, without its per-epoch work, except that `fit` gathers the next batch
+ * while the optimizer's update runs on the worker threads (here the two are timed apart).
  */
 export async function layerProfiles(
   backend: Backend, cells: readonly (readonly [number, number])[], samples: number, batch: number, log: (s: string) => void, steps = 32,

@@ -55,8 +55,12 @@ export const OPTIMIZERS = ['sgd', 'adam'] as const;
 export interface Optimizer {
   /** The spec with every default filled in. */
   readonly spec: Required<SgdSpec> | Required<AdamSpec>;
-  /** Updates every parameter in place from its gradient. */
-  step(params: readonly Param[], backend: Backend): void;
+  /**
+   * Updates every parameter in place from its gradient.
+   * @param meanwhile - the caller's work to overlap with the update (see {@link Backend.sgdSteps}); it runs
+   *   once, during or after the update, and must not touch the parameters or call into the backend.
+   */
+  step(params: readonly Param[], backend: Backend, meanwhile?: () => void): void;
   /**
    * Re-indexes the state of `param` after a topology change: `map[newIndex]` is the old index whose
    * state the new entry inherits, or -1 for a new entry (state zero).
@@ -152,7 +156,7 @@ class StatefulOptimizer implements Optimizer {
     );
   }
 
-  step(params: readonly Param[], backend: Backend): void {
+  step(params: readonly Param[], backend: Backend, meanwhile?: () => void): void {
     if (backend !== this.backend) {
       // A new backend: move the state into its memory once, so its update ops work in place.
       this.backend = backend;
@@ -185,9 +189,12 @@ class StatefulOptimizer implements Optimizer {
         });
       }
     }
-    if (sgd.length === 0) return;
-    if (backend.sgdSteps) backend.sgdSteps(sgd);
-    else for (const t of sgd) backend.sgdStep(t.param, t.grad, t.velocity, t.h);
+    if (sgd.length > 0 && backend.sgdSteps) {
+      backend.sgdSteps(sgd, meanwhile);
+      return;
+    }
+    for (const t of sgd) backend.sgdStep(t.param, t.grad, t.velocity, t.h);
+    meanwhile?.();
   }
 }
 

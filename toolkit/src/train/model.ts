@@ -211,12 +211,23 @@ export class Model {
       const order = batchOrder(n, e, this.seed, options.shuffle ?? true);
       let lossSum = 0;
       let correct = 0;
+      // Batch b's samples go to x and y, or a view of their first `size` samples for a short last batch.
+      const gatherBatch = (b: number): void => {
+        const start = b * batchSize;
+        const size = Math.min(batchSize, n - start);
+        data.gather(order, start, size, size === batchSize ? x : x.subarray(0, nIn * size), size === batchSize ? y : y.subarray(0, size));
+      };
+      // The next batch is gathered while the optimizer's update runs on worker threads (Backend.sgdSteps),
+      // once nothing reads this batch any more: not when step-triggered regrowth may read the layers'
+      // dense gradient, which needs this batch's input.
+      const prefetch = !policy.regrow.needsGradient;
+      let gathered = -1;
       for (let b = 0; b < batches; b++) {
         const start = b * batchSize;
         const size = Math.min(batchSize, n - start);
         const xb = size === batchSize ? x : x.subarray(0, nIn * size);
         const yb = size === batchSize ? y : y.subarray(0, size);
-        data.gather(order, start, size, xb, yb);
+        if (gathered !== b) gatherBatch(b);
         const ctx: ForwardContext = { training: true, seed: this.seed, step: this.step };
         const out = net.forward(xb, size, ctx);
         const g = size === batchSize ? grad : grad.subarray(0, nOut * size);
@@ -224,10 +235,13 @@ export class Model {
         const l = this.lossAndGrad(out, yb, size, g, p);
         if (!Number.isFinite(l)) throw this.diagnose(xb, size, ctx, e, b);
         net.backward(g, size);
-        optimizer.step(net.params(), this.backend);
-        this.step++;
+        // Counted before the next batch's labels replace these.
         let c = 0;
         for (let s = 0; s < size; s++) if (p[s] === yb[s]) c++;
+        const next = prefetch && b + 1 < batches ? b + 1 : -1;
+        optimizer.step(net.params(), this.backend, next < 0 ? undefined : () => gatherBatch(next));
+        gathered = next;
+        this.step++;
         lossSum += l;
         correct += c;
         const stepCtx: EvolutionContext = { event: 'step', epoch: e, epochs: planned, step: this.step, totalSteps };

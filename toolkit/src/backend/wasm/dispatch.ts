@@ -36,8 +36,14 @@ export interface Dispatcher {
   readonly threads: number;
   /** How many chunks this dispatcher wants a job cut into. */
   readonly chunks: number;
-  /** Runs `calls` on every chunk `[splits[c], splits[c+1])`, c < splits.length - 1; returns when all are done. */
-  run(calls: readonly KernelCall[], splits: Int32Array): void;
+  /**
+   * Runs `calls` on every chunk `[splits[c], splits[c+1])`, c < splits.length - 1; returns when all are done.
+   * `meanwhile`, when given, runs on the calling thread after the job is handed out and before that thread
+   * takes chunks itself, so workers start at once (JavaScript work of the caller's overlaps the job; it must
+   * not call into the backend). It runs exactly once; if it throws, the job still completes, then the error
+   * is rethrown.
+   */
+  run(calls: readonly KernelCall[], splits: Int32Array, meanwhile?: () => void): void;
   /** Share of all chunks so far that worker threads ran (0 without workers). */
   workerShare(): number;
   /** Stops worker threads, if any. */
@@ -50,10 +56,13 @@ export function inlineDispatcher(k: KernelExports): Dispatcher {
   return {
     threads: 1,
     chunks: 1,
-    run(calls, splits) {
+    run(calls, splits, meanwhile) {
       const r0 = splits[0]!, r1 = splits[splits.length - 1]!;
-      if (r1 <= r0) return;
-      for (const c of calls) fns[c.fn](...c.args, r0, r1);
+      try {
+        if (r1 > r0) for (const c of calls) fns[c.fn](...c.args, r0, r1);
+      } finally {
+        meanwhile?.();
+      }
     },
     workerShare: () => 0,
     dispose() {},

@@ -630,7 +630,7 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
       copyBack(param, pp, n);
       copyBack(velocity, vp, n);
     },
-    sgdSteps(steps: readonly SgdTask[]) {
+    sgdSteps(steps: readonly SgdTask[], meanwhile?: () => void) {
       // One job over the concatenated elements of arrays the backend owns, all with the same Nesterov flag;
       // anything else (rare: the optimizer adopts its arrays into the arena) goes one array at a time.
       const nesterov = steps.length > 0 && steps[0]!.h.nesterov;
@@ -643,11 +643,14 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
         if (t.h.nesterov !== nesterov || !arena.owns(t.param) || !arena.owns(t.grad) || !arena.owns(t.velocity)) together = false;
         total += n;
       }
-      if (!together || total >= 2 ** 31) {
-        for (const t of steps) backend.sgdStep(t.param, t.grad, t.velocity, t.h);
+      if (!together || total >= 2 ** 31 || total === 0) {
+        try {
+          for (const t of steps) backend.sgdStep(t.param, t.grad, t.velocity, t.h);
+        } finally {
+          meanwhile?.();
+        }
         return;
       }
-      if (total === 0) return;
       let start = 0;
       steps.forEach((t, i) => {
         const w = i * 12;
@@ -661,8 +664,15 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
         sgdHyper[i * 6 + 5] = t.h.weightDecay;
         start += t.param.length;
       });
-      const { d, parts } = plan(total * ELEMENT_COST);
-      d.run([{ fn: 'sgdTable', args: [sgdBlock.offset, steps.length, nesterov ? 1 : 0] }], flat(total, parts));
+      const call: KernelCall[] = [{ fn: 'sgdTable', args: [sgdBlock.offset, steps.length, nesterov ? 1 : 0] }];
+      if (meanwhile !== undefined && threads > 1) {
+        // The workers start at once and claim small chunks while the caller is busy with `meanwhile`, so
+        // they can take all of the job; the caller then helps with whatever is left.
+        pool.run(call, flat(total, pool.chunks), meanwhile);
+      } else {
+        const { d, parts } = plan(total * ELEMENT_COST);
+        d.run(call, flat(total, parts), meanwhile);
+      }
     },
     adamStep,
 

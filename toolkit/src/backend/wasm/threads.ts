@@ -146,8 +146,11 @@ export function threadDispatcher(
   return {
     threads,
     chunks: CHUNKS,
-    run(calls: readonly KernelCall[], splits: Int32Array): void {
-      if (disposed) throw new Error('wasm backend was disposed');
+    run(calls: readonly KernelCall[], splits: Int32Array, meanwhile?: () => void): void {
+      if (disposed) {
+        meanwhile?.();
+        throw new Error('wasm backend was disposed');
+      }
       const nChunks = splits.length - 1;
       let o = BODY;
       calls0.length = 0;
@@ -158,7 +161,10 @@ export function threadDispatcher(
         o += 2 + c.args.length;
         calls0.push({ f: fns[KERNEL_IDS[c.fn]]!, a: c.args });
       }
-      if (o + splits.length > CTL_INTS) throw new Error('wasm job does not fit the control block (internal error)');
+      if (o + splits.length > CTL_INTS) {
+        meanwhile?.();
+        throw new Error('wasm job does not fit the control block (internal error)');
+      }
       ctl.set(splits, o);
       ctl[NCALLS] = calls.length;
       ctl[NCHUNKS] = nChunks;
@@ -172,6 +178,13 @@ export function threadDispatcher(
       Atomics.notify(ctl, SEQ);
 
       let failure: unknown = null;
+      if (meanwhile) {
+        try {
+          meanwhile();
+        } catch (e) {
+          failure = e;
+        }
+      }
       for (;;) {
         const v = Atomics.load(ctl, NEXT);
         const lo = v & 0xffff, hi = v >>> 16;
