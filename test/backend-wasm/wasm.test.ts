@@ -318,9 +318,14 @@ describe.skipIf(!available)(title, () => {
     // them for layers this small), on 1 and 2 threads with every product split.
     const walk1 = available ? wasmBackend({ columnBackwardMinBytes: 0 }) : (null as unknown as WasmBackend);
     const walk2 = available ? wasmBackend({ columnBackwardMinBytes: 0, threads: 2, minParallelWork: 0 }) : (null as unknown as WasmBackend);
+    // Every column in batch blocks, and none: both loop orders must give the same bits.
+    const blocks = available ? wasmBackend({ columnBackwardMinBytes: 0, columnBlockBytes: 2 ** 30, threads: 2, minParallelWork: 0 }) : (null as unknown as WasmBackend);
+    const whole = available ? wasmBackend({ columnBackwardMinBytes: 0, columnBlockBytes: 0 }) : (null as unknown as WasmBackend);
     afterAll(() => {
       walk1?.dispose();
       walk2?.dispose();
+      blocks?.dispose();
+      whole?.dispose();
     });
 
     for (const c of CASES) {
@@ -338,7 +343,7 @@ describe.skipIf(!available)(title, () => {
           const ref = run(one);
           const refDw = one.spmmWeightGrad(w, dy, x, batch, new Float32Array(w.nnz));
           expect(sameBits(ref.dw, refDw)).toBe(true);
-          for (const be of [walk1, walk2]) {
+          for (const be of [walk1, walk2, blocks, whole]) {
             const got = run(be);
             expect(sameBits(got.dw, ref.dw)).toBe(true);
             expect(sameBits(got.db, ref.db)).toBe(true);
@@ -348,8 +353,9 @@ describe.skipIf(!available)(title, () => {
       }
     }
 
-    it('rejects a bad columnBackwardMinBytes', () => {
+    it('rejects a bad columnBackwardMinBytes or columnBlockBytes', () => {
       expect(() => wasmBackend({ columnBackwardMinBytes: -1 })).toThrow(/columnBackwardMinBytes must be a non-negative integer, got -1/);
+      expect(() => wasmBackend({ columnBlockBytes: 1.5 })).toThrow(/columnBlockBytes must be a non-negative integer below 2\^31, got 1.5/);
     });
   });
 

@@ -92,6 +92,12 @@ export interface WasmBackendOptions {
    */
   readonly columnBackwardMinBytes?: number;
   /**
+   * In that one walk, the longest column (`entries * batch * 4` bytes of dy rows) run in batch blocks
+   * (assembly/kernels.ts, backwardColumns); longer columns take a whole-batch dot per entry. Default: chosen
+   * per layer ({@link columnBlockBytes}). Same bits either way (for A/B measurements and tests).
+   */
+  readonly columnBlockBytes?: number;
+  /**
    * Whether to offer the fused sparse product + rectifier + dropout ops ({@link Backend.spmmForwardRectified}),
    * default true. Off, networks run the three ops one by one, with the same results, more slowly (for A/B
    * measurements and tests).
@@ -114,6 +120,18 @@ export interface WasmBackendOptions {
  * (measured with scripts/bench-kernels.ts).
  */
 export const SCATTER_MAX_BATCH = 8;
+
+/**
+ * The default of {@link WasmBackendOptions.columnBlockBytes} for a layer whose dy is `dyBytes` bytes. Batch
+ * blocks pay off where dy rows come from far away (a wide layer's dy: random rows from L3), for columns of up
+ * to 16 entries at batch 128; where dy fits in L1 (an output layer's ten rows), the whole-batch dots win from
+ * about 8 entries on. Measured in training on this project's 2-core machine (alternating builds): at
+ * 16000 x 16000, eps 10 (20 entries) 10.0-10.3 ms with blocks, 7.7-8.1 ms without; eps 5 (10 entries)
+ * 4.1-4.4 ms with, 4.8-5.2 without; the output layer 16000 -> 10 at eps 10: 3.2-3.3 ms with, 2.3-2.5 without.
+ */
+export function columnBlockBytes(dyBytes: number): number {
+  return dyBytes <= 16384 ? 4096 : 8192;
+}
 
 /** Default of {@link WasmBackendOptions.columnBackwardMinBytes}. */
 export const COLUMN_BACKWARD_MIN_BYTES = 1 << 20;
@@ -168,6 +186,10 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
   const scatterMaxBatch = options.scatterMaxBatch ?? SCATTER_MAX_BATCH;
   if (!(Number.isInteger(scatterMaxBatch) && scatterMaxBatch >= 0)) {
     throw new RangeError(`scatterMaxBatch must be a non-negative integer, got ${scatterMaxBatch}`);
+  }
+  const blockBytesOption = options.columnBlockBytes;
+  if (blockBytesOption !== undefined && !(Number.isInteger(blockBytesOption) && blockBytesOption >= 0 && blockBytesOption < 2 ** 31)) {
+    throw new RangeError(`columnBlockBytes must be a non-negative integer below 2^31, got ${blockBytesOption}`);
   }
   const columnBackwardMinBytes = options.columnBackwardMinBytes ?? COLUMN_BACKWARD_MIN_BYTES;
   if (!(Number.isInteger(columnBackwardMinBytes) && columnBackwardMinBytes >= 0)) {
@@ -503,7 +525,7 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
         d.run(
           [
             { fn: 'permuteRows', args: [t.ptr, t.k, vp, wt] },
-            { fn: 'backwardColumns', args: [t.ptr, t.row, t.k, wt, gp, xp, batch, dp, wp, ep, ap, slotBytes] },
+            { fn: 'backwardColumns', args: [t.ptr, t.row, t.k, wt, gp, xp, batch, dp, wp, ep, ap, slotBytes, blockBytesOption ?? columnBlockBytes(rows * batch * 4)] },
           ],
           resident.colSplit(w, e, parts),
         );

@@ -337,7 +337,8 @@ export function dotRows(ptr: usize, idx: usize, dy: usize, x: usize, batch: i32,
  * dy[row[p],:]`. With `epi` != 0, each dx row then goes through the gradients of the previous layer's
  * rectifier and dropout ({@link rectifyBackRow}).
  *
- * Loop order (columns whose dy rows fit in L1; longer ones use a whole-batch dot per entry, then the gather).
+ * Loop order (columns of at most `blockBytes` of dy rows, `entries * batch * 4`; longer ones use a
+ * whole-batch dot per entry, then the gather, which streams each row; the caller picks the cut).
  * The batch is the outer loop, in blocks of 16 lanes, and the column's entries the inner one: each
  * dy row block is loaded once for both products, and consecutive entries' rows are requested a few
  * instructions apart, so the out-of-order core has many of them in flight (a dot product over the whole batch
@@ -352,7 +353,7 @@ export function dotRows(ptr: usize, idx: usize, dy: usize, x: usize, batch: i32,
  */
 export function backwardColumns(
   ptr: usize, row: usize, k: usize, valT: usize, dy: usize, x: usize, batch: i32, dx: usize, dw: usize, epi: usize,
-  acc: usize, slotBytes: i32, c0: i32, c1: i32,
+  acc: usize, slotBytes: i32, blockBytes: i32, c0: i32, c1: i32,
 ): void {
   let slot = 0;
   while (atomic.cmpxchg<i32>(acc + (<usize>slot << 2), 0, 1) != 0) slot = (slot + 1) & 15;
@@ -365,9 +366,8 @@ export function backwardColumns(
     const p1 = load<i32>(ptr + (<usize>c << 2), 4);
     const xs = x + <usize>c * stride;
     const dxr = dx + <usize>c * stride;
-    if (<usize>(p1 - p0) * stride > COLUMN_BLOCKS_MAX_BYTES) {
-      // A long column: its dy rows do not stay in L1 through the blocks; a whole-batch dot per entry, then
-      // the gather, streams each row instead (the same bits).
+    if (<usize>(p1 - p0) * stride > <usize>blockBytes) {
+      // A long column: a whole-batch dot per entry, then the gather, streams each row (the same bits).
       longColumn(p0, p1, row, k, valT, dy, xs, batch, stride, dw);
       gatherRows(ptr, row, valT, dy, batch, 0, dx, c, c + 1);
       if (epi != 0) rectifyBackRow(epi, dxr, xs, c * batch, batch);
@@ -432,10 +432,6 @@ export function backwardColumns(
   atomic.store<i32>(acc + (<usize>slot << 2), 0);
 }
 
-// The largest column (entries x batch x 4 bytes) that {@link backwardColumns} runs in batch blocks: its dy rows
-// must stay in L1 (32 KiB) while the blocks go over them. At batch 128 that is 32 entries: eps 5 and 10
-// layers' columns; eps 50's (about 100 entries) go the whole-batch way, which measured faster for them.
-const COLUMN_BLOCKS_MAX_BYTES: usize = 16384;
 
 /** The weight gradients of one long column's entries `[p0, p1)` as {@link dotRows} computes them. */
 // @ts-ignore: decorator
