@@ -361,6 +361,14 @@ export function backwardColumns(
   const stride = <usize>batch << 2;
   const nvec = batch >> 2, nv = nvec << 2;
   const zero = f32x4.splat(0);
+  // A ReLU block before this layer (with or without dropout): its gradient is applied to each dx block in
+  // registers, where the block's output (this layer's input, x) is loaded already; the same operations as
+  // reluBackRowAs, so the same bits. Leaky ReLU (its byte record) goes through rectifyBackRow after the column.
+  const flags = epi != 0 ? load<i32>(epi) : 0;
+  const relu = epi != 0 && (flags & EPI_LEAKY) == 0;
+  const drop = relu && (flags & EPI_DROP) != 0;
+  const scale = drop ? reinterpret<f32>(load<i32>(epi, 20)) : 1;
+  const vs = f32x4.splat(scale);
   for (let c = c0; c < c1; c++) {
     const p0 = load<i32>(ptr + (<usize>c << 2));
     const p1 = load<i32>(ptr + (<usize>c << 2), 4);
@@ -394,6 +402,18 @@ export function backwardColumns(
         d2 = f32x4.add(d2, f32x4.mul(w, y2));
         d3 = f32x4.add(d3, f32x4.mul(w, y3));
       }
+      if (drop) {
+        d0 = f32x4.mul(d0, vs);
+        d1 = f32x4.mul(d1, vs);
+        d2 = f32x4.mul(d2, vs);
+        d3 = f32x4.mul(d3, vs);
+      }
+      if (relu) {
+        d0 = v128.and(d0, f32x4.gt(x0, zero));
+        d1 = v128.and(d1, f32x4.gt(x1, zero));
+        d2 = v128.and(d2, f32x4.gt(x2, zero));
+        d3 = v128.and(d3, f32x4.gt(x3, zero));
+      }
       v128.store(dxr + o, d0, 0);
       v128.store(dxr + o, d1, 16);
       v128.store(dxr + o, d2, 32);
@@ -410,6 +430,8 @@ export function backwardColumns(
         v128.store(ap, f32x4.add(v == 0 ? zero : v128.load(ap), f32x4.mul(x0, y0)));
         d0 = f32x4.add(d0, f32x4.mul(w, y0));
       }
+      if (drop) d0 = f32x4.mul(d0, vs);
+      if (relu) d0 = v128.and(d0, f32x4.gt(x0, zero));
       v128.store(dxr + o, d0);
     }
     // The dots: lanes of the accumulator, then the scalar tail of the batch.
@@ -425,9 +447,11 @@ export function backwardColumns(
       for (let p = p0; p < p1; p++) {
         t += load<f32>(valT + (<usize>p << 2)) * load<f32>(dy + <usize>load<i32>(row + (<usize>p << 2)) * stride + (<usize>b << 2));
       }
+      if (drop) t *= scale;
+      if (relu) t = load<f32>(xs + (<usize>b << 2)) > 0 ? t : 0;
       store<f32>(dxr + (<usize>b << 2), t);
     }
-    if (epi != 0) rectifyBackRow(epi, dxr, xs, c * batch, batch);
+    if (epi != 0 && !relu) rectifyBackRow(epi, dxr, xs, c * batch, batch);
   }
   atomic.store<i32>(acc + (<usize>slot << 2), 0);
 }
