@@ -428,7 +428,7 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
       const xp = input(x, cols * batch, 'x');
       const wp = output(dw, w.nnz, 'dw');
       const { d, parts } = plan(w.nnz * batch);
-      d.run([{ fn: 'dotRows', args: [e.rowPtr, e.colIdx, gp, xp, batch, wp] }], resident.rowSplit(w, e, parts));
+      d.run([{ fn: 'dotRows', args: [e.rowPtr, e.colIdx, gp, xp, batch, wp, 0] }], resident.rowSplit(w, e, parts));
       copyBack(dw, wp, w.nnz);
       return dw;
     },
@@ -544,7 +544,7 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
         const bp = output(db, rows, 'db');
         const { d, parts } = plan(w.nnz * batch);
         d.run(
-          [{ fn: 'dotRows', args: [e.rowPtr, e.colIdx, gp, xp, batch, wp] }, { fn: 'biasRows', args: [gp, batch, bp] }],
+          [{ fn: 'dotRows', args: [e.rowPtr, e.colIdx, gp, xp, batch, wp, bp] }],
           resident.rowSplit(w, e, parts),
         );
         copyBack(dw, wp, w.nnz);

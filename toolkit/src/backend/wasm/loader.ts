@@ -37,7 +37,7 @@ export interface KernelExports {
   denseGatherRows(
     w: number, rowStep: number, termStep: number, nTerms: number, src: number, batch: number, bias: number, out: number, r0: number, r1: number,
   ): void;
-  dotRows(ptr: number, idx: number, dy: number, x: number, batch: number, dw: number, r0: number, r1: number): void;
+  dotRows(ptr: number, idx: number, dy: number, x: number, batch: number, dw: number, db: number, r0: number, r1: number): void;
   denseDotRows(nIn: number, dy: number, x: number, batch: number, dw: number, r0: number, r1: number): void;
   biasRows(dy: number, batch: number, db: number, r0: number, r1: number): void;
   scatterRows(ptr: number, idx: number, val: number, dy: number, batch: number, dx: number, r0: number, r1: number): void;
