@@ -71,6 +71,13 @@ function runBoth(be: Backend, c: Case, own = false): void {
   expect(bits(dx2)).toEqual(bits(want));
   expect(bits(dw2)).toEqual(bits(dw));
   expect(bits(db2)).toEqual(bits(db));
+
+  // The block's bias gradient summed in the same call, and this layer's own bias gradient skipped (db null).
+  const ib = f32(c.rows).fill(NaN), dw3 = f32(w2.nnz), dx3 = f32(n);
+  be.spmmBackward!(w2, dy, out, c.batch, dw3, null, dx3, r, ib);
+  expect(bits(dx3)).toEqual(bits(want));
+  expect(bits(dw3)).toEqual(bits(dw));
+  expect(bits(ib)).toEqual(bits(be.biasGrad(want, c.rows, c.batch, new Float32Array(c.rows))));
 }
 
 const CASES: Case[] = [];
@@ -86,6 +93,8 @@ CASES.push({ rows: 1, cols: 5, batch: 128, op: 'leaky-relu', alpha: 0.2, rate: 0
 const PATHS: readonly [string, WasmBackendOptions][] = [
   ['default', {}],
   ['columns walk', { columnBackwardMinBytes: 0 }],
+  ['columns walk, all in batch blocks', { columnBackwardMinBytes: 0, columnBlockBytes: 2 ** 30 }],
+  ['columns walk, whole-batch dots', { columnBackwardMinBytes: 0, columnBlockBytes: 0 }],
   ['gather, no scatter', { scatterMaxBatch: 0, columnBackwardMinBytes: 1 << 30 }],
 ];
 
@@ -122,6 +131,12 @@ describe.skipIf(!available)(available ? 'wasm fused rectifier and dropout' : `wa
       expect(() => be.spmmForwardRectified!(w, x, 2, null, { ...ok, op: 'tanh' as 'relu' }, y)).toThrow(/'relu' or 'leaky-relu', got 'tanh'/);
       expect(() => be.spmmForwardRectified!(w, x, 2, null, { ...ok, dropout: { rate: 1, key: streamKey(1, 'd', 0, 0) } }, y)).toThrow(/rate must be in \[0, 1\)/);
       expect(Array.from(y)).toEqual(new Array(8).fill(7));
+      // A short array for the block's bias gradient, before any gradient is written.
+      const w2 = erdosRenyi(4, 5, 2, rngFor(2, 'bad'));
+      const dw = new Float32Array(w2.nnz).fill(7), dx = new Float32Array(4 * 2).fill(7);
+      expect(() => be.spmmBackward!(w2, new Float32Array(10), y, 2, dw, null, dx, ok, new Float32Array(3))).toThrow(/inputBiasGrad has length 3, expected at least 4/);
+      expect(Array.from(dw)).toEqual(new Array(w2.nnz).fill(7));
+      expect(Array.from(dx)).toEqual(new Array(8).fill(7));
     } finally {
       be.dispose();
     }

@@ -104,8 +104,8 @@ export interface Backend {
    * overlap the inputs (a backend may interleave reading `x` with writing `dx`).
    */
   spmmBackward?(
-    w: CsrMatrix, dy: Float32Array, x: Float32Array, batch: number, dw: Float32Array, db: Float32Array, dx: Float32Array | null,
-    inputRectifier?: FusedRectifier,
+    w: CsrMatrix, dy: Float32Array, x: Float32Array, batch: number, dw: Float32Array, db: Float32Array | null, dx: Float32Array | null,
+    inputRectifier?: FusedRectifier, inputBiasGrad?: Float32Array,
   ): Float32Array | null;
   /**
    * OPTIONAL fused forward pass of a sparse layer and the rectifier (and dropout) after it: exactly
@@ -114,7 +114,10 @@ export interface Backend {
    * A backend that offers it also accepts `inputRectifier` in {@link Backend.spmmBackward}: then `dx` is
    * the input gradient taken back through that rectifier and dropout (the previous block's, whose forward
    * pass wrote its `mask` and whose output is this layer's input `x`), exactly `dropoutForward` with the
-   * dropout scale, then `unaryBackward`. Networks use the pair
+   * dropout scale, then `unaryBackward`. With `inputRectifier`, such a backend also takes
+   * `inputBiasGrad`: it then writes the bias gradient of the block's layer, `biasGrad(dx, w.cols, batch,
+   * inputBiasGrad)` (the same bits), summed while each dx row is at hand; and that layer's own backward is
+   * then called with `db` null (its bias gradient is not computed again). Networks use the pair
    * when present ({@link Sequential}), with the same results as the ops one by one, and skip the two
    * element-wise passes over the activations in each direction.
    */

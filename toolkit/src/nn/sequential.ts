@@ -158,14 +158,23 @@ export class Sequential {
    */
   backward(dy: Float32Array, batch: number, probe?: (segment: number) => void): void {
     let g: Float32Array | null = dy;
+    // Whether the current head's bias gradient was written by the step after it.
+    let biasDone = false;
     for (let k = this.steps.length - 1; k >= 0 && g !== null; k--) {
       const s = this.steps[k]!;
       // The first layer's input gradient is never used: skip that product.
       const needInput = k > 0;
       const before = k > 0 ? this.steps[k - 1]!.block : null;
-      // A fused block's gradient goes back through its rectifier and dropout inside this layer's product
-      // (plan() puts a sparse layer after every block).
-      g = before?.rectifier && s.head instanceof SparseLinear ? s.head.backward(g, batch, needInput, before.rectifier) : s.head.backward(g, batch, needInput);
+      if (s.head instanceof SparseLinear) {
+        // A fused block's gradient goes back through its rectifier and dropout inside this layer's product
+        // (plan() puts a sparse layer after every block), which also sums it into the block's bias gradient.
+        const fused = before?.rectifier ? before : null;
+        g = s.head.backward(g, batch, needInput, fused?.rectifier ?? undefined, fused?.linear.bias.grad, biasDone);
+        biasDone = fused !== null;
+      } else {
+        g = s.head.backward(g, batch, needInput);
+        biasDone = false;
+      }
       probe?.(k);
     }
   }

@@ -114,14 +114,21 @@ export class SparseLinear implements Layer {
   /**
    * @param inputRectifier - the fused rectifier of the block before this layer (see
    *   {@link SparseLinear.forwardRectified}): the returned input gradient is then taken back through it.
+   * @param inputBiasGrad - with `inputRectifier`: the bias gradient of the block's layer, written here
+   *   (the row sums of the returned gradient, see {@link Backend.spmmBackward}).
+   * @param biasDone - this layer's bias gradient was written already (by the next layer's backward pass,
+   *   through `inputBiasGrad`).
    */
-  backward(dy: Float32Array, batch: number, needInput: boolean, inputRectifier?: FusedRectifier): Float32Array | null {
+  backward(
+    dy: Float32Array, batch: number, needInput: boolean, inputRectifier?: FusedRectifier, inputBiasGrad?: Float32Array, biasDone = false,
+  ): Float32Array | null {
     this.lastDy = dy;
     if (this.backend.spmmBackward) {
       const dx = needInput ? this.dIn.view(this.nIn * batch, this.backend) : null;
-      return this.backend.spmmBackward(this.w, dy, this.input, batch, this.weight.grad, this.bias.grad, dx, inputRectifier);
+      const db = biasDone ? null : this.bias.grad;
+      return this.backend.spmmBackward(this.w, dy, this.input, batch, this.weight.grad, db, dx, inputRectifier, inputRectifier === undefined ? undefined : inputBiasGrad);
     }
-    if (inputRectifier !== undefined) throw new Error(`backend '${this.backend.name}' has no fused backward op`);
+    if (inputRectifier !== undefined || biasDone) throw new Error(`backend '${this.backend.name}' has no fused backward op`);
     this.backend.spmmWeightGrad(this.w, dy, this.input, batch, this.weight.grad);
     this.backend.biasGrad(dy, this.nOut, batch, this.bias.grad);
     if (!needInput) return null;

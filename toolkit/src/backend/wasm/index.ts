@@ -321,6 +321,15 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
     d.run([{ fn: 'rectifyBackRows', args: [describe(r, maskPtr), dp, ap, batch] }], even(cols, parts));
   }
 
+  /** `ib[c]` = the sum of row c of the `cols` x `batch` array at `dp` (a bias gradient), when `ib` is given. */
+  function sumRows(ib: Float32Array | undefined, dp: number, cols: number, batch: number): void {
+    if (ib === undefined) return;
+    const ibp = output(ib, cols, 'inputBiasGrad');
+    const { d, parts } = plan(cols * batch);
+    d.run([{ fn: 'biasRows', args: [dp, batch, ibp] }], even(cols, parts));
+    copyBack(ib, ibp, cols);
+  }
+
   function spmmForwardRectified(w: CsrMatrix, x: Float32Array, batch: number, bias: Float32Array | null, r: FusedRectifier, y: Float32Array): Float32Array {
     const { rows, cols } = w;
     const n = rows * batch;
@@ -345,15 +354,25 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
    * The sparse input gradient, taken back through `r` (the previous block's rectifier) when given; `x`, the
    * layer's input (the block's output), is read then.
    */
-  function inputGrad(w: CsrMatrix, dy: Float32Array, batch: number, dx: Float32Array, r?: FusedRectifier, x?: Float32Array): Float32Array {
+  function inputGrad(
+    w: CsrMatrix, dy: Float32Array, batch: number, dx: Float32Array, r?: FusedRectifier, x?: Float32Array, ib?: Float32Array,
+  ): Float32Array {
     const { rows, cols } = w;
     if (r !== undefined) checkRectifier(r, cols * batch);
-    if (cols === 0 || batch === 0) return dx;
-    if (rows === 0) return dx.fill(0, 0, cols * batch);
+    if (ib !== undefined && ib.length < cols) throw new ShapeError(`inputBiasGrad has length ${ib.length}, expected at least ${cols}`);
+    if (cols === 0) return dx;
+    if (batch === 0) {
+      ib?.fill(0, 0, cols);
+      return dx;
+    }
+    if (rows === 0) {
+      ib?.fill(0, 0, cols);
+      return dx.fill(0, 0, cols * batch);
+    }
     const e = resident.get(w);
     if (batch <= scatterMaxBatch) {
       // One thread, all rows in order: the same bits as the gather below (see assembly/kernels.ts).
-      scratch.begin(w.nnz, rows * batch, cols * batch, cols * batch, Math.ceil((cols * batch) / 4));
+      scratch.begin(w.nnz, rows * batch, cols * batch, cols * batch, Math.ceil((cols * batch) / 4), cols);
       const vp = input(w.values, w.nnz, 'w.values');
       const gp = input(dy, rows * batch, 'dy');
       const xp = output(dx, cols * batch, 'dx');
@@ -362,11 +381,12 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
       arena.f32.fill(0, xp >> 2, (xp >> 2) + cols * batch);
       kernels.scatterRows(e.rowPtr, e.colIdx, vp, gp, batch, xp, 0, rows);
       rectifyBack(r, xp, ap, cols, batch, mp);
+      sumRows(ib, xp, cols, batch);
       copyBack(dx, xp, cols * batch);
       return dx;
     }
     const t = resident.csc(w, e);
-    scratch.begin(w.nnz, w.nnz, rows * batch, cols * batch, cols * batch, Math.ceil((cols * batch) / 4));
+    scratch.begin(w.nnz, w.nnz, rows * batch, cols * batch, cols * batch, Math.ceil((cols * batch) / 4), cols);
     const vp = input(w.values, w.nnz, 'w.values');
     const wt = scratch.take(w.nnz);
     const gp = input(dy, rows * batch, 'dy');
@@ -379,9 +399,12 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
       const ap = input(x!, cols * batch, 'x');
       calls.push({ fn: 'rectifyBackRows', args: [describe(r, maskAddress(r, cols * batch, true)), xp, ap, batch] });
     }
+    const ibp = ib === undefined ? 0 : output(ib, cols, 'inputBiasGrad');
+    if (ib !== undefined) calls.push({ fn: 'biasRows', args: [xp, batch, ibp] });
     const { d, parts } = plan(w.nnz * batch);
     d.run(calls, resident.colSplit(w, e, parts));
     copyBack(dx, xp, cols * batch);
+    if (ib !== undefined) copyBack(ib, ibp, cols);
     return dx;
   }
 
@@ -471,23 +494,26 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
     },
 
     spmmBackward(
-      w: CsrMatrix, dy: Float32Array, x: Float32Array, batch: number, dw: Float32Array, db: Float32Array, dx: Float32Array | null,
-      inputRectifier?: FusedRectifier,
+      w: CsrMatrix, dy: Float32Array, x: Float32Array, batch: number, dw: Float32Array, db: Float32Array | null, dx: Float32Array | null,
+      inputRectifier?: FusedRectifier, inputBiasGrad?: Float32Array,
     ) {
       const { rows, cols } = w;
       const r = dx === null ? undefined : inputRectifier;
       if (r !== undefined) checkRectifier(r, cols * batch);
+      const ib = r === undefined ? undefined : inputBiasGrad;
+      if (ib !== undefined && ib.length < cols) throw new ShapeError(`inputBiasGrad has length ${ib.length}, expected at least ${cols}`);
       if (dx !== null && rows > 0 && cols > 0 && batch > 0 && batch <= scatterMaxBatch && threads <= 2) {
         // Small batch: the three products in one walk of the rows (one thread), or as two tasks (weight and
         // bias gradients; input gradient) on two threads. Same bits either way, and as the ops one by one.
         // With more threads the general path below splits the gradients by rows, then scatters.
         const e = resident.get(w);
-        scratch.begin(w.nnz, rows * batch, cols * batch, w.nnz, rows, cols * batch, Math.ceil((cols * batch) / 4));
+        scratch.begin(w.nnz, rows * batch, cols * batch, w.nnz, rows, cols * batch, Math.ceil((cols * batch) / 4), cols);
         const vp = input(w.values, w.nnz, 'w.values');
         const gp = input(dy, rows * batch, 'dy');
         const xp = input(x, cols * batch, 'x');
         const wp = output(dw, w.nnz, 'dw');
-        const bp = output(db, rows, 'db');
+        // Without db (computed already by the next layer's backward) the kernels' bias sums go to scratch.
+        const bp = db === null ? scratch.take(rows) : output(db, rows, 'db');
         const dp = output(dx, cols * batch, 'dx');
         const mp = r === undefined ? 0 : maskAddress(r, cols * batch, true);
         if (threads === 1 || w.nnz * batch < minParallelWork) {
@@ -497,8 +523,9 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
           pool.run([{ fn: 'backwardTasks', args: [e.rowPtr, e.colIdx, vp, gp, xp, batch, wp, bp, dp, rows, cols] }], TWO_TASKS);
         }
         rectifyBack(r, dp, xp, cols, batch, mp);
+        sumRows(ib, dp, cols, batch);
         copyBack(dw, wp, w.nnz);
-        copyBack(db, bp, rows);
+        if (db !== null) copyBack(db, bp, rows);
         copyBack(dx, dp, cols * batch);
         return dx;
       }
@@ -510,7 +537,7 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
         // The dots' accumulators between batch blocks: 16 claim words, then 16 slots of a column's worth.
         const slotBytes = 16 * Math.max(1, t.maxColumn);
         const accFloats = (64 + 16 * slotBytes) / 4;
-        scratch.begin(w.nnz, w.nnz, rows * batch, cols * batch, w.nnz, rows, cols * batch, Math.ceil((cols * batch) / 4), accFloats);
+        scratch.begin(w.nnz, w.nnz, rows * batch, cols * batch, w.nnz, rows, cols * batch, Math.ceil((cols * batch) / 4), accFloats, cols);
         const vp = input(w.values, w.nnz, 'w.values');
         const wt = scratch.take(w.nnz);
         const ap = scratch.take(accFloats);
@@ -518,21 +545,26 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
         const gp = input(dy, rows * batch, 'dy');
         const xp = input(x, cols * batch, 'x');
         const wp = output(dw, w.nnz, 'dw');
-        const bp = output(db, rows, 'db');
+        const bp = db === null ? 0 : output(db, rows, 'db');
         const dp = output(dx, cols * batch, 'dx');
+        const ibp = ib === undefined ? 0 : output(ib, cols, 'inputBiasGrad');
         const ep = r === undefined ? 0 : describe(r, maskAddress(r, cols * batch, true));
         const { d, parts } = plan(w.nnz * batch);
         d.run(
           [
             { fn: 'permuteRows', args: [t.ptr, t.k, vp, wt] },
-            { fn: 'backwardColumns', args: [t.ptr, t.row, t.k, wt, gp, xp, batch, dp, wp, ep, ap, slotBytes, blockBytesOption ?? columnBlockBytes(rows * batch * 4)] },
+            {
+              fn: 'backwardColumns',
+              args: [t.ptr, t.row, t.k, wt, gp, xp, batch, dp, wp, ep, ap, slotBytes, blockBytesOption ?? columnBlockBytes(rows * batch * 4), ibp],
+            },
           ],
           resident.colSplit(w, e, parts),
         );
-        d.run([{ fn: 'biasRows', args: [gp, batch, bp] }], resident.rowSplit(w, e, parts));
+        if (db !== null) d.run([{ fn: 'biasRows', args: [gp, batch, bp] }], resident.rowSplit(w, e, parts));
         copyBack(dw, wp, w.nnz);
-        copyBack(db, bp, rows);
+        if (db !== null) copyBack(db, bp, rows);
         copyBack(dx, dp, cols * batch);
+        if (ib !== undefined) copyBack(ib, ibp, cols);
         return dx;
       }
       if (rows > 0 && batch > 0) {
@@ -541,19 +573,19 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
         const gp = input(dy, rows * batch, 'dy');
         const xp = input(x, w.cols * batch, 'x');
         const wp = output(dw, w.nnz, 'dw');
-        const bp = output(db, rows, 'db');
+        const bp = db === null ? 0 : output(db, rows, 'db');
         const { d, parts } = plan(w.nnz * batch);
         d.run(
           [{ fn: 'dotRows', args: [e.rowPtr, e.colIdx, gp, xp, batch, wp, bp] }],
           resident.rowSplit(w, e, parts),
         );
         copyBack(dw, wp, w.nnz);
-        copyBack(db, bp, rows);
+        if (db !== null) copyBack(db, bp, rows);
       } else if (rows > 0) {
-        db.fill(0, 0, rows);
+        db?.fill(0, 0, rows);
         dw.fill(0, 0, w.nnz);
       }
-      return dx === null ? null : inputGrad(w, dy, batch, dx, r, x);
+      return dx === null ? null : inputGrad(w, dy, batch, dx, r, x, ib);
     },
 
     biasGrad(dy: Float32Array, n: number, batch: number, db: Float32Array): Float32Array {

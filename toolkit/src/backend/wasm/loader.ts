@@ -50,7 +50,7 @@ export interface KernelExports {
   ): void;
   backwardColumns(
     ptr: number, row: number, k: number, valT: number, dy: number, x: number, batch: number, dx: number, dw: number, epi: number,
-    acc: number, slotBytes: number, blockBytes: number, c0: number, c1: number,
+    acc: number, slotBytes: number, blockBytes: number, dbIn: number, c0: number, c1: number,
   ): void;
   gatherRowsRect(
     ptr: number, idx: number, val: number, src: number, batch: number, bias: number, out: number, epi: number, r0: number, r1: number,

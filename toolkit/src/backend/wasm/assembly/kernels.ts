@@ -394,7 +394,8 @@ export function dotRows(ptr: usize, idx: usize, dy: usize, x: usize, batch: i32,
  * `c0 <= c < c1` (wide layers, whose activations do not fit in cache): for each entry p of column c (row
  * `row[p]`, CSR entry `k[p]`), `dw[k[p]] = dot(dy[row[p],:], x[c,:])`; and `dx[c,:] = sum_p valT[p] *
  * dy[row[p],:]`. With `epi` != 0, each dx row then goes through the gradients of the previous layer's
- * rectifier and dropout ({@link rectifyBackRow}).
+ * rectifier and dropout ({@link rectifyBackRow}). With `dbIn` != 0, `dbIn[c]` = the sum of the finished dx
+ * row (the bias gradient of the layer before, as {@link biasRows} computes it), summed while the row is at hand.
  *
  * Loop order (columns of at most `blockBytes` of dy rows, `entries * batch * 4`; longer ones use a
  * whole-batch dot per entry, then the gather, which streams each row; the caller picks the cut).
@@ -412,7 +413,7 @@ export function dotRows(ptr: usize, idx: usize, dy: usize, x: usize, batch: i32,
  */
 export function backwardColumns(
   ptr: usize, row: usize, k: usize, valT: usize, dy: usize, x: usize, batch: i32, dx: usize, dw: usize, epi: usize,
-  acc: usize, slotBytes: i32, blockBytes: i32, c0: i32, c1: i32,
+  acc: usize, slotBytes: i32, blockBytes: i32, dbIn: usize, c0: i32, c1: i32,
 ): void {
   let slot = 0;
   while (atomic.cmpxchg<i32>(acc + (<usize>slot << 2), 0, 1) != 0) slot = (slot + 1) & 15;
@@ -438,8 +439,12 @@ export function backwardColumns(
       longColumn(p0, p1, row, k, valT, dy, xs, batch, stride, dw);
       gatherRows(ptr, row, valT, dy, batch, 0, dx, c, c + 1);
       if (epi != 0) rectifyBackRow(epi, dxr, xs, c * batch, batch);
+      if (dbIn != 0) biasRows(dx, batch, dbIn, c, c + 1);
       continue;
     }
+    // The bias sum of the finished dx row (only when its rectifier is applied in the blocks), in batch order.
+    const sumHere = dbIn != 0 && (epi == 0 || relu);
+    let bsum = zero;
     let v = 0;
     for (; v + 4 <= nvec; v += 4) {
       const o = <usize>v << 4;
@@ -473,6 +478,7 @@ export function backwardColumns(
         d2 = v128.and(d2, f32x4.gt(x2, zero));
         d3 = v128.and(d3, f32x4.gt(x3, zero));
       }
+      if (sumHere) bsum = f32x4.add(f32x4.add(f32x4.add(f32x4.add(bsum, d0), d1), d2), d3);
       v128.store(dxr + o, d0, 0);
       v128.store(dxr + o, d1, 16);
       v128.store(dxr + o, d2, 32);
@@ -491,6 +497,7 @@ export function backwardColumns(
       }
       if (drop) d0 = f32x4.mul(d0, vs);
       if (relu) d0 = v128.and(d0, f32x4.gt(x0, zero));
+      if (sumHere) bsum = f32x4.add(bsum, d0);
       v128.store(dxr + o, d0);
     }
     // The dots: lanes of the accumulator, then the scalar tail of the batch.
@@ -510,7 +517,13 @@ export function backwardColumns(
       if (relu) t = load<f32>(xs + (<usize>b << 2)) > 0 ? t : 0;
       store<f32>(dxr + (<usize>b << 2), t);
     }
+    if (sumHere) {
+      let t = hsum(bsum);
+      for (let b = nv; b < batch; b++) t += load<f32>(dxr + (<usize>b << 2));
+      store<f32>(dbIn + (<usize>c << 2), t);
+    }
     if (epi != 0 && !relu) rectifyBackRow(epi, dxr, xs, c * batch, batch);
+    if (dbIn != 0 && !sumHere) biasRows(dx, batch, dbIn, c, c + 1);
   }
   atomic.store<i32>(acc + (<usize>slot << 2), 0);
 }
