@@ -83,10 +83,13 @@ for (;;) {
   try {
     const nCalls = ctl[C.NCALLS], nChunks = ctl[C.NCHUNKS];
     let o = C.BODY;
+    // Each call's arguments with two slots for the chunk's range, filled in per chunk (no spread calls).
     const calls = [];
     for (let c = 0; c < nCalls; c++) {
       const id = ctl[o], n = ctl[o + 1];
-      calls.push([fns[id], Array.from(ctl.subarray(o + 2, o + 2 + n))]);
+      const a = new Array(n + 2);
+      for (let i = 0; i < n; i++) a[i] = ctl[o + 2 + i];
+      calls.push([fns[id], a, n]);
       o += 2 + n;
     }
     for (;;) {
@@ -99,7 +102,13 @@ for (;;) {
       const c = hi - 1;
       const r0 = ctl[o + c], r1 = ctl[o + c + 1];
       try {
-        if (r1 > r0) for (const [f, a] of calls) f(...a, r0, r1);
+        if (r1 > r0) {
+          for (const [f, a, n] of calls) {
+            a[n] = r0;
+            a[n + 1] = r1;
+            f.apply(undefined, a);
+          }
+        }
       } catch (e) {
         Atomics.compareExchange(ctl, C.ERROR, 0, index + 1);
       }
@@ -141,7 +150,8 @@ export function threadDispatcher(
   let seq = 0;
   let disposed = false;
   let chunksRun = 0;
-  const calls0: Array<{ f: (...a: number[]) => void; a: readonly number[] }> = [];
+  // The calls of the current job: kernel, arguments with two slots for the chunk's range, argument count.
+  const calls0: Array<{ f: (...a: number[]) => void; a: number[]; n: number }> = [];
 
   return {
     threads,
@@ -159,7 +169,7 @@ export function threadDispatcher(
         ctl[o + 1] = c.args.length;
         for (let i = 0; i < c.args.length; i++) ctl[o + 2 + i] = c.args[i]!;
         o += 2 + c.args.length;
-        calls0.push({ f: fns[KERNEL_IDS[c.fn]]!, a: c.args });
+        calls0.push({ f: fns[KERNEL_IDS[c.fn]]!, a: [...c.args, 0, 0], n: c.args.length });
       }
       if (o + splits.length > CTL_INTS) {
         meanwhile?.();
@@ -193,7 +203,13 @@ export function threadDispatcher(
         const c = lo;
         const r0 = splits[c]!, r1 = splits[c + 1]!;
         try {
-          if (r1 > r0) for (const k of calls0) k.f(...k.a, r0, r1);
+          if (r1 > r0) {
+            for (const k of calls0) {
+              k.a[k.n] = r0;
+              k.a[k.n + 1] = r1;
+              k.f.apply(undefined, k.a);
+            }
+          }
         } catch (e) {
           failure ??= e;
         }
