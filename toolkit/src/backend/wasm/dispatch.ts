@@ -15,7 +15,7 @@ export const KERNEL_NAMES = [
   'gatherRows', 'permuteRows', 'denseGatherRows', 'dotRows', 'denseDotRows',
   'biasRows', 'dropoutRange', 'maskRange', 'rectifyRange', 'rectifyBackRange', 'sgdRange',
   'scatterRows', 'backwardRows', 'backwardTasks', 'backwardColumns', 'gatherRowsRect', 'rectifyBackRows',
-  'scatterColumns', 'sgdTable',
+  'scatterColumns', 'sgdTable', 'backwardSplit',
 ] as const;
 
 /** A kernel a job may call. */

@@ -567,6 +567,32 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
         if (ib !== undefined) copyBack(ib, ibp, cols);
         return dx;
       }
+      if (dx !== null && rows > 0 && cols > 0 && batch > scatterMaxBatch) {
+        // Weight and bias gradients by rows and the input gradient by columns, as one job (the two do not
+        // depend on each other, so neither waits for the other to finish on both threads).
+        const e = resident.get(w);
+        const t = resident.csc(w, e);
+        scratch.begin(rows * batch, cols * batch, w.nnz, rows, w.nnz, w.nnz, cols * batch, Math.ceil((cols * batch) / 4), cols);
+        const gp = input(dy, rows * batch, 'dy');
+        const xp = input(x, cols * batch, 'x');
+        const wp = output(dw, w.nnz, 'dw');
+        const bp = db === null ? 0 : output(db, rows, 'db');
+        const vp = input(w.values, w.nnz, 'w.values');
+        const wt = scratch.take(w.nnz);
+        const dp = output(dx, cols * batch, 'dx');
+        const ep = r === undefined ? 0 : describe(r, maskAddress(r, cols * batch, true));
+        const ibp = ib === undefined ? 0 : output(ib, cols, 'inputBiasGrad');
+        const { d, parts } = plan(w.nnz * batch);
+        d.run(
+          [{ fn: 'backwardSplit', args: [e.rowPtr, e.colIdx, gp, xp, batch, wp, bp, t.ptr, t.row, t.k, vp, wt, dp, ep, xp, ibp, rows] }],
+          resident.rowsThenColumns(w, e, parts),
+        );
+        copyBack(dw, wp, w.nnz);
+        if (db !== null) copyBack(db, bp, rows);
+        copyBack(dx, dp, cols * batch);
+        if (ib !== undefined) copyBack(ib, ibp, cols);
+        return dx;
+      }
       if (rows > 0 && batch > 0) {
         const e = resident.get(w);
         scratch.begin(rows * batch, w.cols * batch, w.nnz, rows);

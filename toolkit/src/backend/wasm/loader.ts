@@ -65,6 +65,11 @@ export interface KernelExports {
   rectifyBackRange(op: number, x: number, dy: number, dx: number, alphaBits: number, i0: number, i1: number): void;
   sgdRange(param: number, grad: number, vel: number, hyper: number, nesterov: number, i0: number, i1: number): void;
   sgdTable(table: number, count: number, nesterov: number, i0: number, i1: number): void;
+  backwardSplit(
+    ptr: number, idx: number, dy: number, x: number, batch: number, dw: number, db: number,
+    tPtr: number, tRow: number, tK: number, val: number, valT: number, dx: number, epi: number, a: number, dbIn: number, rows: number,
+    r0: number, r1: number,
+  ): void;
   heapBase(): number;
 }
 

@@ -30,6 +30,8 @@ export interface ResidentCsr {
   /** Row boundaries splitting the nnz into `parts` near-equal parts, per part count. */
   readonly rowSplits: Map<number, Int32Array>;
   readonly colSplits: Map<number, Int32Array>;
+  /** Row boundaries, then column boundaries shifted by the row count (one job over both), per part count. */
+  readonly bothSplits: Map<number, Int32Array>;
 }
 
 /** Cache of resident topologies over one arena. */
@@ -64,6 +66,7 @@ export class ResidentCache {
       csc: null,
       rowSplits: new Map(),
       colSplits: new Map(),
+      bothSplits: new Map(),
     };
     this.registry.register(w, entry.blocks, entry);
     this.map.set(w, entry);
@@ -120,6 +123,22 @@ export class ResidentCache {
       const ptr = this.arena.i32.subarray(c.ptr >> 2, (c.ptr >> 2) + w.cols + 1);
       s = splitByWork(ptr, w.cols, parts);
       e.colSplits.set(parts, s);
+    }
+    return s;
+  }
+
+  /**
+   * {@link rowSplit} into `parts`, then {@link colSplit} into `parts` shifted by `w.rows`: the chunks of a job
+   * over the rows and then the columns (needs {@link csc}).
+   */
+  rowsThenColumns(w: CsrMatrix, e: ResidentCsr, parts: number): Int32Array {
+    let s = e.bothSplits.get(parts);
+    if (s === undefined) {
+      const r = this.rowSplit(w, e, parts), c = this.colSplit(w, e, parts);
+      s = new Int32Array(2 * parts + 1);
+      s.set(r);
+      for (let t = 1; t <= parts; t++) s[parts + t] = c[t]! + w.rows;
+      e.bothSplits.set(parts, s);
     }
     return s;
   }

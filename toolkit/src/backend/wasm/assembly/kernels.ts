@@ -618,6 +618,30 @@ export function backwardRows(
 }
 
 /**
+ * The weight and input gradients of a sparse layer as ONE job over two index ranges (layers whose activations
+ * fit in cache): chunk ranges below `rows` are rows, for the weight and bias gradients ({@link dotRows},
+ * `db` = 0: none); the rest, less `rows`, are columns of the transposed index (`tPtr`, `tRow`, `tK`) for the
+ * input gradient: the values put in column order into `valT` ({@link permuteRows}), the gather
+ * ({@link gatherRows}), the previous block's rectifier gradients when `epi` != 0 ({@link rectifyBackRows},
+ * `a` its output) and its bias gradient when `dbIn` != 0 ({@link biasRows}). The same kernels on the same
+ * ranges as two jobs, without the wait between them (the two products do not depend on each other).
+ */
+export function backwardSplit(
+  ptr: usize, idx: usize, dy: usize, x: usize, batch: i32, dw: usize, db: usize,
+  tPtr: usize, tRow: usize, tK: usize, val: usize, valT: usize, dx: usize, epi: usize, a: usize, dbIn: usize, rows: i32,
+  r0: i32, r1: i32,
+): void {
+  if (r0 < rows) dotRows(ptr, idx, dy, x, batch, dw, db, r0, min(r1, rows));
+  if (r1 > rows) {
+    const c0 = max(r0, rows) - rows, c1 = r1 - rows;
+    permuteRows(tPtr, tK, val, valT, c0, c1);
+    gatherRows(tPtr, tRow, valT, dy, batch, 0, dx, c0, c1);
+    if (epi != 0) rectifyBackRows(epi, dx, a, batch, c0, c1);
+    if (dbIn != 0) biasRows(dx, batch, dbIn, c0, c1);
+  }
+}
+
+/**
  * The backward pass of a sparse layer split into two tasks for two threads (small batches): task 0 is the
  * weight and bias gradients of all `rows`, task 1 the input gradient by scatter (zeroing `dx`, `cols` x
  * `batch`, first). `[t0, t1)` is the range of tasks to run. Each output has one writer and the same operation
