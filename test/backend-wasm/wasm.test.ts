@@ -353,6 +353,10 @@ describe.skipIf(!available)(title, () => {
       }
     }
 
+    it('rejects a bad columnForwardMinInputBytes', () => {
+      expect(() => wasmBackend({ columnForwardMinInputBytes: -2 })).toThrow(/columnForwardMinInputBytes must be a non-negative integer, got -2/);
+    });
+
     it('rejects a bad columnBackwardMinBytes or columnBlockBytes', () => {
       expect(() => wasmBackend({ columnBackwardMinBytes: -1 })).toThrow(/columnBackwardMinBytes must be a non-negative integer, got -1/);
       expect(() => wasmBackend({ columnBlockBytes: 1.5 })).toThrow(/columnBlockBytes must be a non-negative integer below 2\^31, got 1.5/);
@@ -360,12 +364,13 @@ describe.skipIf(!available)(title, () => {
   });
 
   describe('layers with few long rows: the forward walks the input once by columns', () => {
-    // An output layer fed by a wide one: the walk by columns (default for these shapes) against the walk by
+    // An output layer fed by a wide one: the walk by columns against the walk by
     // rows, on 1 and 2 threads (split by batch lanes), with and without bias, with an empty row and empty
     // columns, at batches that leave a tail after the vectors.
     const rows1 = available ? wasmBackend({ columnForward: false }) : (null as unknown as WasmBackend);
-    const cols1 = available ? wasmBackend() : (null as unknown as WasmBackend);
-    const cols2 = available ? wasmBackend({ threads: 2, minParallelWork: 0 }) : (null as unknown as WasmBackend);
+    // Inputs this small stay by rows by default (columnForwardMinInputBytes): the walk by columns is forced.
+    const cols1 = available ? wasmBackend({ columnForwardMinInputBytes: 0 }) : (null as unknown as WasmBackend);
+    const cols2 = available ? wasmBackend({ threads: 2, minParallelWork: 0, columnForwardMinInputBytes: 0 }) : (null as unknown as WasmBackend);
     afterAll(() => {
       for (const be of [rows1, cols1, cols2]) be?.dispose();
     });
