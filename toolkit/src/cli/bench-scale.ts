@@ -136,7 +136,7 @@ export interface CostRow {
  */
 export async function costTable(
   backend: Backend, epsList: readonly number[], widths: readonly number[], samples: number, batch: number, log: (s: string) => void,
-  rounds = 7, minRoundSeconds = 0.2,
+  rounds = 11, minRoundSeconds = 0.2,
 ): Promise<CostRow[]> {
   const data = syntheticClassification({ nSamples: samples, nFeatures: 784, nClasses: 10, seed: 3 });
   log(
