@@ -308,53 +308,6 @@ export function denseGatherRows(
   store<f32>(dst, t0);
 }
 
-// Two and three dots sharing each load of the dy row (a row's last entries after its groups of four); each
-// dot adds exactly as dot1 does.
-// @ts-ignore: decorator
-@inline function dot2(d: usize, s0: usize, s1: usize, batch: i32, o0: usize, o1: usize): void {
-  let a0 = f32x4.splat(0);
-  let a1 = a0;
-  const nv = batch & ~3;
-  for (let o: usize = 0; o < (<usize>nv << 2); o += 16) {
-    const g = v128.load(d + o);
-    a0 = f32x4.add(a0, f32x4.mul(g, v128.load(s0 + o)));
-    a1 = f32x4.add(a1, f32x4.mul(g, v128.load(s1 + o)));
-  }
-  let t0 = hsum(a0), t1 = hsum(a1);
-  for (let b = nv; b < batch; b++) {
-    const o = <usize>b << 2;
-    const g = load<f32>(d + o);
-    t0 += g * load<f32>(s0 + o);
-    t1 += g * load<f32>(s1 + o);
-  }
-  store<f32>(o0, t0);
-  store<f32>(o1, t1);
-}
-
-// @ts-ignore: decorator
-@inline function dot3(d: usize, s0: usize, s1: usize, s2: usize, batch: i32, o0: usize, o1: usize, o2: usize): void {
-  let a0 = f32x4.splat(0);
-  let a1 = a0, a2 = a0;
-  const nv = batch & ~3;
-  for (let o: usize = 0; o < (<usize>nv << 2); o += 16) {
-    const g = v128.load(d + o);
-    a0 = f32x4.add(a0, f32x4.mul(g, v128.load(s0 + o)));
-    a1 = f32x4.add(a1, f32x4.mul(g, v128.load(s1 + o)));
-    a2 = f32x4.add(a2, f32x4.mul(g, v128.load(s2 + o)));
-  }
-  let t0 = hsum(a0), t1 = hsum(a1), t2 = hsum(a2);
-  for (let b = nv; b < batch; b++) {
-    const o = <usize>b << 2;
-    const g = load<f32>(d + o);
-    t0 += g * load<f32>(s0 + o);
-    t1 += g * load<f32>(s1 + o);
-    t2 += g * load<f32>(s2 + o);
-  }
-  store<f32>(o0, t0);
-  store<f32>(o1, t1);
-  store<f32>(o2, t2);
-}
-
 /**
  * Sparse weight gradient for rows `r0 <= r < r1`: `dw[p] = dot(dy[r,:], x[col[p],:])` for p in row r; with
  * `db` != 0 also the bias gradient `db[r]` (as {@link biasRows}), while the dy row is still in L1.
@@ -376,12 +329,14 @@ export function dotRows(ptr: usize, idx: usize, dy: usize, x: usize, batch: i32,
         batch, dw + (<usize>p << 2), dw + (<usize>p << 2) + 4, dw + (<usize>p << 2) + 8, dw + (<usize>p << 2) + 12,
       );
     }
+    // The last two or three entries share each load of the dy row too: dot4 with an entry repeated (it
+    // computes and stores the same dot twice; each dot adds exactly as dot1 does).
     const ip = idx + (<usize>p << 2), op = dw + (<usize>p << 2);
     const left = p1 - p;
-    if (left == 3) {
-      dot3(d, x + <usize>load<i32>(ip, 0) * stride, x + <usize>load<i32>(ip, 4) * stride, x + <usize>load<i32>(ip, 8) * stride, batch, op, op + 4, op + 8);
-    } else if (left == 2) {
-      dot2(d, x + <usize>load<i32>(ip, 0) * stride, x + <usize>load<i32>(ip, 4) * stride, batch, op, op + 4);
+    if (left >= 2) {
+      const s0 = x + <usize>load<i32>(ip, 0) * stride, s1 = x + <usize>load<i32>(ip, 4) * stride;
+      const s2 = left == 3 ? x + <usize>load<i32>(ip, 8) * stride : s1;
+      dot4(d, s0, s1, s2, s2, batch, op, op + 4, op + (left == 3 ? 8 : 4), op + (left == 3 ? 8 : 4));
     } else if (left == 1) {
       dot1(d, x + <usize>load<i32>(ip) * stride, batch, op);
     }
