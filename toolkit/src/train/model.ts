@@ -211,11 +211,15 @@ export class Model {
       const order = batchOrder(n, e, this.seed, options.shuffle ?? true);
       let lossSum = 0;
       let correct = 0;
-      // Batch b's samples go to x and y, or a view of their first `size` samples for a short last batch.
-      const gatherBatch = (b: number): void => {
+      // Batch b: its samples, and where they go (x and y, or views of their first `size` samples).
+      const batchOf = (b: number) => {
         const start = b * batchSize;
         const size = Math.min(batchSize, n - start);
-        data.gather(order, start, size, size === batchSize ? x : x.subarray(0, nIn * size), size === batchSize ? y : y.subarray(0, size));
+        return { size, xb: size === batchSize ? x : x.subarray(0, nIn * size), yb: size === batchSize ? y : y.subarray(0, size), start };
+      };
+      const gatherBatch = (b: number): void => {
+        const { start, size, xb, yb } = batchOf(b);
+        data.gather(order, start, size, xb, yb);
       };
       // The next batch is gathered while the optimizer's update runs on worker threads (Backend.sgdSteps),
       // once nothing reads this batch any more: not when step-triggered regrowth may read the layers'
@@ -223,10 +227,7 @@ export class Model {
       const prefetch = !policy.regrow.needsGradient;
       let gathered = -1;
       for (let b = 0; b < batches; b++) {
-        const start = b * batchSize;
-        const size = Math.min(batchSize, n - start);
-        const xb = size === batchSize ? x : x.subarray(0, nIn * size);
-        const yb = size === batchSize ? y : y.subarray(0, size);
+        const { size, xb, yb } = batchOf(b);
         if (gathered !== b) gatherBatch(b);
         const ctx: ForwardContext = { training: true, seed: this.seed, step: this.step };
         const out = net.forward(xb, size, ctx);

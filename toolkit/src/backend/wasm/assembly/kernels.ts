@@ -483,7 +483,6 @@ export function backwardColumns(
   atomic.store<i32>(acc + (<usize>slot << 2), 0);
 }
 
-
 /** The weight gradients of one long column's entries `[p0, p1)` as {@link dotRows} computes them. */
 // @ts-ignore: decorator
 @inline function longColumn(
