@@ -32,7 +32,9 @@ it('the cost table: one row per cell, each round one fit call of the epochs a ti
     const median = [...r.roundSeconds].sort((a, b) => a - b)[1]!;
     expect(r.epochSeconds).toBeCloseTo((median * 60000) / 128, 9);
     expect(r.nsPerConnectionSample).toBeCloseTo((median * 1e9) / (r.connections * 128), 9);
+    expect(r.nsPerConnectionSampleBest).toBeCloseTo((Math.min(...r.roundSeconds) * 1e9) / (r.connections * 128), 9);
   }
   expect(rows[1]!.connections).toBeGreaterThan(rows[0]!.connections);
-  expect(lines.at(-1)).toMatch(/^time per connection per sample: min [\d.]+ ns, max [\d.]+ ns \(ratio [\d.]+\)$/);
+  expect(lines.at(-2)).toMatch(/^time per connection per sample: min [\d.]+ ns, max [\d.]+ ns \(ratio [\d.]+\)$/);
+  expect(lines.at(-1)).toMatch(/^ {2}from each cell's fastest round: min [\d.]+ ns, max [\d.]+ ns \(ratio [\d.]+\)$/);
 });
