@@ -1167,6 +1167,13 @@ export function scatterColumns(
       const wf = load<f32>(valT + (<usize>p << 2));
       const w = f32x4.splat(wf);
       let o: usize = 0;
+      // Four vectors per iteration (the loop's own counting was as many instructions as the arithmetic).
+      for (; o + 64 <= (<usize>nv << 2); o += 64) {
+        v128.store(d + o, f32x4.add(v128.load(d + o), f32x4.mul(w, v128.load(xs + o))));
+        v128.store(d + o, f32x4.add(v128.load(d + o, 16), f32x4.mul(w, v128.load(xs + o, 16))), 16);
+        v128.store(d + o, f32x4.add(v128.load(d + o, 32), f32x4.mul(w, v128.load(xs + o, 32))), 32);
+        v128.store(d + o, f32x4.add(v128.load(d + o, 48), f32x4.mul(w, v128.load(xs + o, 48))), 48);
+      }
       for (; o < (<usize>nv << 2); o += 16) v128.store(d + o, f32x4.add(v128.load(d + o), f32x4.mul(w, v128.load(xs + o))));
       for (let b = nv; b < lanes; b++) {
         const q = <usize>b << 2;
