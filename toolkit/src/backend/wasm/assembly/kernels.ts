@@ -401,43 +401,14 @@ export function backwardColumns(
     const sumHere = dbIn != 0 && (epi == 0 || relu);
     let bsum = zero;
     let v = 0;
+    // The first block stores the dots' accumulators, the others add to them (two copies of the loop, so
+    // that neither tests which it is per entry).
+    if (nvec >= 4) {
+      bsum = columnBlock(true, p0, p1, row, valT, dy, stride, 0, a, xs, dxr, drop, relu, sumHere, vs, bsum);
+      v = 4;
+    }
     for (; v + 4 <= nvec; v += 4) {
-      const o = <usize>v << 4;
-      const x0 = v128.load(xs + o, 0), x1 = v128.load(xs + o, 16), x2 = v128.load(xs + o, 32), x3 = v128.load(xs + o, 48);
-      let d0 = zero, d1 = zero, d2 = zero, d3 = zero;
-      for (let p = p0; p < p1; p++) {
-        const w = v128.load32_splat(valT + (<usize>p << 2));
-        const s = dy + <usize>load<i32>(row + (<usize>p << 2)) * stride + o;
-        const ap = a + (<usize>(p - p0) << 4);
-        const y0 = v128.load(s, 0), y1 = v128.load(s, 16), y2 = v128.load(s, 32), y3 = v128.load(s, 48);
-        let t = v == 0 ? zero : v128.load(ap);
-        t = f32x4.add(t, f32x4.mul(x0, y0));
-        t = f32x4.add(t, f32x4.mul(x1, y1));
-        t = f32x4.add(t, f32x4.mul(x2, y2));
-        t = f32x4.add(t, f32x4.mul(x3, y3));
-        v128.store(ap, t);
-        d0 = f32x4.add(d0, f32x4.mul(w, y0));
-        d1 = f32x4.add(d1, f32x4.mul(w, y1));
-        d2 = f32x4.add(d2, f32x4.mul(w, y2));
-        d3 = f32x4.add(d3, f32x4.mul(w, y3));
-      }
-      if (drop) {
-        d0 = f32x4.mul(d0, vs);
-        d1 = f32x4.mul(d1, vs);
-        d2 = f32x4.mul(d2, vs);
-        d3 = f32x4.mul(d3, vs);
-      }
-      if (relu) {
-        d0 = v128.and(d0, f32x4.gt(x0, zero));
-        d1 = v128.and(d1, f32x4.gt(x1, zero));
-        d2 = v128.and(d2, f32x4.gt(x2, zero));
-        d3 = v128.and(d3, f32x4.gt(x3, zero));
-      }
-      if (sumHere) bsum = f32x4.add(f32x4.add(f32x4.add(f32x4.add(bsum, d0), d1), d2), d3);
-      v128.store(dxr + o, d0, 0);
-      v128.store(dxr + o, d1, 16);
-      v128.store(dxr + o, d2, 32);
-      v128.store(dxr + o, d3, 48);
+      bsum = columnBlock(false, p0, p1, row, valT, dy, stride, <usize>v << 4, a, xs, dxr, drop, relu, sumHere, vs, bsum);
     }
     for (; v < nvec; v++) {
       const o = <usize>v << 4;
@@ -481,6 +452,53 @@ export function backwardColumns(
     if (dbIn != 0 && !sumHere) biasRows(dx, batch, dbIn, c, c + 1);
   }
   atomic.store<i32>(acc + (<usize>slot << 2), 0);
+}
+
+/**
+ * Lanes `[o / 4, o / 4 + 16)` of one column of {@link backwardColumns}: the dots' accumulators (stored when
+ * `first`, else added to) and the dx block, with the rectifier's gradient; returns the bias sum so far.
+ */
+// @ts-ignore: decorator
+@inline function columnBlock(
+  first: bool, p0: i32, p1: i32, row: usize, valT: usize, dy: usize, stride: usize, o: usize, a: usize, xs: usize, dxr: usize,
+  drop: bool, relu: bool, sumHere: bool, vs: v128, bsum: v128,
+): v128 {
+  const zero = f32x4.splat(0);
+  const x0 = v128.load(xs + o, 0), x1 = v128.load(xs + o, 16), x2 = v128.load(xs + o, 32), x3 = v128.load(xs + o, 48);
+  let d0 = zero, d1 = zero, d2 = zero, d3 = zero;
+  for (let p = p0; p < p1; p++) {
+    const w = v128.load32_splat(valT + (<usize>p << 2));
+    const s = dy + <usize>load<i32>(row + (<usize>p << 2)) * stride + o;
+    const ap = a + (<usize>(p - p0) << 4);
+    const y0 = v128.load(s, 0), y1 = v128.load(s, 16), y2 = v128.load(s, 32), y3 = v128.load(s, 48);
+    let t = f32x4.add(first ? zero : v128.load(ap), f32x4.mul(x0, y0));
+    t = f32x4.add(t, f32x4.mul(x1, y1));
+    t = f32x4.add(t, f32x4.mul(x2, y2));
+    t = f32x4.add(t, f32x4.mul(x3, y3));
+    v128.store(ap, t);
+    d0 = f32x4.add(d0, f32x4.mul(w, y0));
+    d1 = f32x4.add(d1, f32x4.mul(w, y1));
+    d2 = f32x4.add(d2, f32x4.mul(w, y2));
+    d3 = f32x4.add(d3, f32x4.mul(w, y3));
+  }
+  if (drop) {
+    d0 = f32x4.mul(d0, vs);
+    d1 = f32x4.mul(d1, vs);
+    d2 = f32x4.mul(d2, vs);
+    d3 = f32x4.mul(d3, vs);
+  }
+  if (relu) {
+    d0 = v128.and(d0, f32x4.gt(x0, zero));
+    d1 = v128.and(d1, f32x4.gt(x1, zero));
+    d2 = v128.and(d2, f32x4.gt(x2, zero));
+    d3 = v128.and(d3, f32x4.gt(x3, zero));
+  }
+  if (sumHere) bsum = f32x4.add(f32x4.add(f32x4.add(f32x4.add(bsum, d0), d1), d2), d3);
+  v128.store(dxr + o, d0, 0);
+  v128.store(dxr + o, d1, 16);
+  v128.store(dxr + o, d2, 32);
+  v128.store(dxr + o, d3, 48);
+  return bsum;
 }
 
 /** The weight gradients of one long column's entries `[p0, p1)` as {@link dotRows} computes them. */
