@@ -34,8 +34,11 @@ interface Case {
   readonly rate: number;
 }
 
-/** Fused and one-by-one forward and backward of one layer and the rectifier block before it. */
-function runBoth(be: Backend, c: Case, own = false): void {
+/**
+ * Fused and one-by-one forward and backward of one layer and the rectifier block before it. `inPlace`: the
+ * backend walks this layer's columns, so with `overwriteInput` it returns the gradient in the input's storage.
+ */
+function runBoth(be: Backend, c: Case, own = false, inPlace = false): void {
   const rng = rngFor(11, 'fused', c.rows, c.cols, c.batch);
   // Arrays in the backend's memory (used in place), or plain ones (copied in and out).
   const f32 = (n: number): Float32Array => (own ? be.allocFloat32!(n) : new Float32Array(n));
@@ -78,6 +81,22 @@ function runBoth(be: Backend, c: Case, own = false): void {
   expect(bits(dx3)).toEqual(bits(want));
   expect(bits(dw3)).toEqual(bits(dw));
   expect(bits(ib)).toEqual(bits(be.biasGrad(want, c.rows, c.batch, new Float32Array(c.rows))));
+
+  // The input no longer needed (a training step): the gradient may come back in its storage, the same bits.
+  const xin = be.allocFloat32!(n);
+  xin.set(out);
+  const dw5 = f32(w2.nnz), db5 = f32(rows2), dx5 = f32(n).fill(NaN);
+  const g5 = be.spmmBackward!(w2, dy, xin, c.batch, dw5, db5, dx5, r, undefined, true)!;
+  expect(g5.buffer === xin.buffer && g5.byteOffset === xin.byteOffset && g5.length === n).toBe(inPlace);
+  if (!inPlace) expect(g5).toBe(dx5);
+  expect(bits(g5)).toEqual(bits(want));
+  expect(bits(dw5)).toEqual(bits(dw));
+  expect(bits(db5)).toEqual(bits(db));
+  // An input outside the backend's memory is never written.
+  const xout = Float32Array.from(out), dx6 = f32(n);
+  expect(be.spmmBackward!(w2, dy, xout, c.batch, f32(w2.nnz), f32(rows2), dx6, r, undefined, true)).toBe(dx6);
+  expect(bits(xout)).toEqual(bits(out));
+  expect(bits(dx6)).toEqual(bits(want));
 }
 
 const CASES: Case[] = [];
@@ -104,7 +123,8 @@ describe.skipIf(!available)(available ? 'wasm fused rectifier and dropout' : `wa
       it(`forward and backward equal the ops one by one, bit for bit (${name}, ${threads} thread(s))`, () => {
         const be = wasmBackend({ ...options, threads, minParallelWork: 0 });
         try {
-          for (const c of CASES) runBoth(be, c);
+          // The walk of the columns takes batches above the rows walk's (scatterMaxBatch, default 8).
+          for (const c of CASES) runBoth(be, c, false, options.columnBackwardMinBytes === 0 && c.batch > 8);
         } finally {
           be.dispose();
         }
@@ -152,10 +172,13 @@ describe.skipIf(!available)(available ? 'wasm fused rectifier and dropout' : `wa
   });
 });
 
-async function train(backend: Backend, batchSize: number, activation: 'relu' | 'all-relu', lr: number) {
+/** RigL every 5 steps: its regrowth reads each layer's input and output gradient after the step's backward pass. */
+const RIGL = { policy: 'rigl', trigger: { name: 'every-steps', k: 5, start: 0, end: 0.75 } } as const;
+
+async function train(backend: Backend, batchSize: number, activation: 'relu' | 'all-relu', lr: number, policy: 'set' | typeof RIGL = 'set') {
   const data = syntheticClassification({ nSamples: 200, nFeatures: 30, nClasses: 4, seed: 8 });
   const model = mlp([30, 48, 40, 4], { sparsity: { kind: 'erdos-renyi', eps: 5 }, activation, dropout: 0.3, seed: 4, backend });
-  model.compile({ optimizer: { name: 'sgd', lr, momentum: 0.9, weightDecay: 0.0002, nesterov: true }, policy: 'set' });
+  model.compile({ optimizer: { name: 'sgd', lr, momentum: 0.9, weightDecay: 0.0002, nesterov: true }, policy });
   const history = await model.fit(data, { epochs: 3, batchSize });
   return {
     segments: model.network.segments().map((s) => s.kind),
@@ -189,6 +212,25 @@ describe.skipIf(!available)(available ? 'wasm training, fused and unfused' : `wa
       }
     });
   }
+
+  it('keeps the activations that gradient regrowth reads (RigL: the same bits with and without fusion)', async () => {
+    const runs = [];
+    // The walk of the columns everywhere: the path that may write input gradients over the activations.
+    for (const options of [{ fuseRectifiers: false }, { columnBackwardMinBytes: 0 }, { columnBackwardMinBytes: 0, threads: 2, minParallelWork: 0 }]) {
+      const be = wasmBackend(options);
+      try {
+        runs.push(await train(be, 25, 'relu', 0.05, RIGL));
+      } finally {
+        be.dispose();
+      }
+    }
+    const [unfused, ...fused] = runs as [Awaited<ReturnType<typeof train>>, ...Awaited<ReturnType<typeof train>>[]];
+    expect(unfused.evolution.length).toBeGreaterThan(0);
+    for (const f of fused) {
+      expect(f.evolution).toEqual(unfused.evolution);
+      expect(f.weights).toEqual(unfused.weights);
+    }
+  });
 
   it('fuses only a rectifier block followed by a sparse layer, and nothing on the CPU reference', () => {
     const be = wasmBackend();

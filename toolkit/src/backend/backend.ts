@@ -102,10 +102,14 @@ export interface Backend {
    * `dx`. A backend that keeps data on a device implements it to move `dy` and `x` there once for the three
    * products; layers call it when present and fall back to the three ops otherwise. The outputs must not
    * overlap the inputs (a backend may interleave reading `x` with writing `dx`).
+   *
+   * `overwriteInput`: the caller no longer needs `x` after this call, so the backend may write the input
+   * gradient into `x` instead of `dx` (where the x rows it has just read are in cache, and without a second
+   * activation-sized array). It returns the array it wrote, `x` or `dx`: callers use the returned array.
    */
   spmmBackward?(
     w: CsrMatrix, dy: Float32Array, x: Float32Array, batch: number, dw: Float32Array, db: Float32Array | null, dx: Float32Array | null,
-    inputRectifier?: FusedRectifier, inputBiasGrad?: Float32Array,
+    inputRectifier?: FusedRectifier, inputBiasGrad?: Float32Array, overwriteInput?: boolean,
   ): Float32Array | null;
   /**
    * OPTIONAL fused forward pass of a sparse layer and the rectifier (and dropout) after it: exactly

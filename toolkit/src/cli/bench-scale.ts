@@ -84,7 +84,7 @@ where a training step goes (784-W-W-W-10, batch ${batch}, ${backend.threads ?? 1
       const h = net.forward(x, batch, { training: true, seed: 1, step: s }, (k) => (fwd[k]! += lap()));
       backend.softmaxCrossEntropy(h, y, 10, batch, grad, pred);
       loss += lap();
-      net.backward(grad, batch, (k) => (bwd[k]! += lap()));
+      net.backward(grad, batch, (k) => (bwd[k]! += lap()), { overwriteActivations: true });
       model.optimizer.step(net.params(), backend);
       optim += lap();
     }

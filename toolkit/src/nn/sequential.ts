@@ -155,8 +155,12 @@ export class Sequential {
   /**
    * Backward pass from the gradient of the loss w.r.t. the output; fills every parameter gradient.
    * @param probe - called after each segment, in reverse order, with its index in {@link Sequential.segments}.
+   * @param options.overwriteActivations - nothing reads the forward pass's activations after this call (a
+   *   training step; not when gradient-based regrowth will read the layers' inputs): the output of a fused
+   *   block, whose gradient is taken back inside the next layer's product, may then be overwritten by that
+   *   gradient (see {@link Backend.spmmBackward}). The gradients are the same either way.
    */
-  backward(dy: Float32Array, batch: number, probe?: (segment: number) => void): void {
+  backward(dy: Float32Array, batch: number, probe?: (segment: number) => void, options: { overwriteActivations?: boolean } = {}): void {
     let g: Float32Array | null = dy;
     // Whether the current head's bias gradient was written by the step after it.
     let biasDone = false;
@@ -169,7 +173,8 @@ export class Sequential {
         // A fused block's gradient goes back through its rectifier and dropout inside this layer's product
         // (plan() puts a sparse layer after every block), which also sums it into the block's bias gradient.
         const fused = before?.rectifier ? before : null;
-        g = s.head.backward(g, batch, needInput, fused?.rectifier ?? undefined, fused?.linear.bias.grad, biasDone);
+        const overwrite = fused !== null && options.overwriteActivations === true;
+        g = s.head.backward(g, batch, needInput, fused?.rectifier ?? undefined, fused?.linear.bias.grad, biasDone, overwrite);
         biasDone = fused !== null;
       } else {
         g = s.head.backward(g, batch, needInput);

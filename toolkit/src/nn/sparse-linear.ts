@@ -118,15 +118,20 @@ export class SparseLinear implements Layer {
    *   (the row sums of the returned gradient, see {@link Backend.spmmBackward}).
    * @param biasDone - this layer's bias gradient was written already (by the next layer's backward pass,
    *   through `inputBiasGrad`).
+   * @param overwriteInput - the input of the last forward pass is not needed after this call: the backend
+   *   may return the input gradient in its storage (see {@link Backend.spmmBackward}).
    */
   backward(
     dy: Float32Array, batch: number, needInput: boolean, inputRectifier?: FusedRectifier, inputBiasGrad?: Float32Array, biasDone = false,
+    overwriteInput = false,
   ): Float32Array | null {
     this.lastDy = dy;
     if (this.backend.spmmBackward) {
       const dx = needInput ? this.dIn.view(this.nIn * batch, this.backend) : null;
       const db = biasDone ? null : this.bias.grad;
-      return this.backend.spmmBackward(this.w, dy, this.input, batch, this.weight.grad, db, dx, inputRectifier, inputRectifier === undefined ? undefined : inputBiasGrad);
+      return this.backend.spmmBackward(
+        this.w, dy, this.input, batch, this.weight.grad, db, dx, inputRectifier, inputRectifier === undefined ? undefined : inputBiasGrad, overwriteInput,
+      );
     }
     if (inputRectifier !== undefined || biasDone) throw new Error(`backend '${this.backend.name}' has no fused backward op`);
     this.backend.spmmWeightGrad(this.w, dy, this.input, batch, this.weight.grad);

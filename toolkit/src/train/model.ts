@@ -221,10 +221,11 @@ export class Model {
         const { start, size, xb, yb } = batchOf(b);
         data.gather(order, start, size, xb, yb);
       };
-      // The next batch is gathered while the optimizer's update runs on worker threads (Backend.sgdSteps),
-      // once nothing reads this batch any more: not when step-triggered regrowth may read the layers'
-      // dense gradient, which needs this batch's input.
-      const prefetch = !policy.regrow.needsGradient;
+      // Whether anything reads this batch's activations after its backward pass: step-triggered regrowth
+      // may read the layers' dense gradient, which needs this batch's input and every layer's input. If
+      // not, the backward pass may write gradients over the activations, and the next batch is gathered
+      // while the optimizer's update runs on worker threads (Backend.sgdSteps).
+      const stepDone = !policy.regrow.needsGradient;
       let gathered = -1;
       for (let b = 0; b < batches; b++) {
         const { size, xb, yb } = batchOf(b);
@@ -235,11 +236,11 @@ export class Model {
         const p = size === batchSize ? pred : pred.subarray(0, size);
         const l = this.lossAndGrad(out, yb, size, g, p);
         if (!Number.isFinite(l)) throw this.diagnose(xb, size, ctx, e, b);
-        net.backward(g, size);
+        net.backward(g, size, undefined, { overwriteActivations: stepDone });
         // Counted before the next batch's labels replace these.
         let c = 0;
         for (let s = 0; s < size; s++) if (p[s] === yb[s]) c++;
-        const next = prefetch && b + 1 < batches ? b + 1 : -1;
+        const next = stepDone && b + 1 < batches ? b + 1 : -1;
         optimizer.step(net.params(), this.backend, next < 0 ? undefined : () => gatherBatch(next));
         gathered = next;
         this.step++;

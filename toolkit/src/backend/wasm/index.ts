@@ -515,7 +515,7 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
 
     spmmBackward(
       w: CsrMatrix, dy: Float32Array, x: Float32Array, batch: number, dw: Float32Array, db: Float32Array | null, dx: Float32Array | null,
-      inputRectifier?: FusedRectifier, inputBiasGrad?: Float32Array,
+      inputRectifier?: FusedRectifier, inputBiasGrad?: Float32Array, overwriteInput = false,
     ) {
       const { rows, cols } = w;
       const r = dx === null ? undefined : inputRectifier;
@@ -551,11 +551,14 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
       }
       if (dx !== null && rows > 0 && cols > 0 && batch > 0 && cols * batch * 4 >= columnBackwardMinBytes) {
         // A wide layer: weight and input gradients in one walk of the transposed index (each dy row is
-        // fetched once for both), the bias gradient by rows.
+        // fetched once for both), the bias gradient by rows; in place over x when the caller allows it and
+        // x is in wasm memory (each dx row where its x row was just read).
         const e = resident.get(w);
         const t = resident.csc(w, e);
-        // The dots' accumulators between batch blocks: 16 claim words, then 16 slots of a column's worth.
-        const slotBytes = 16 * Math.max(1, t.maxColumn);
+        const inPlace = overwriteInput && arena.owns(x);
+        // The dots' accumulators between batch blocks: 16 claim words, then 16 slots of a column's worth
+        // (in place, and one dx row for long columns).
+        const slotBytes = 16 * Math.max(1, t.maxColumn) + (inPlace ? batch * 4 : 0);
         const accFloats = (64 + 16 * slotBytes) / 4;
         scratch.begin(w.nnz, w.nnz, rows * batch, cols * batch, w.nnz, rows, cols * batch, Math.ceil((cols * batch) / 4), accFloats, cols);
         const vp = input(w.values, w.nnz, 'w.values');
@@ -566,7 +569,7 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
         const xp = input(x, cols * batch, 'x');
         const wp = output(dw, w.nnz, 'dw');
         const bp = db === null ? 0 : output(db, rows, 'db');
-        const dp = output(dx, cols * batch, 'dx');
+        const dp = inPlace ? xp : output(dx, cols * batch, 'dx');
         const ibp = ib === undefined ? 0 : output(ib, cols, 'inputBiasGrad');
         const ep = r === undefined ? 0 : describe(r, maskAddress(r, cols * batch, true));
         const { d, parts } = plan(w.nnz * batch);
@@ -583,9 +586,9 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
         if (db !== null) d.run([{ fn: 'biasRows', args: [gp, batch, bp] }], resident.rowSplit(w, e, parts));
         copyBack(dw, wp, w.nnz);
         if (db !== null) copyBack(db, bp, rows);
-        copyBack(dx, dp, cols * batch);
+        if (!inPlace) copyBack(dx, dp, cols * batch);
         if (ib !== undefined) copyBack(ib, ibp, cols);
-        return dx;
+        return inPlace ? x.subarray(0, cols * batch) : dx;
       }
       if (dx !== null && rows > 0 && cols > 0 && batch > scatterMaxBatch) {
         // Weight and bias gradients by rows and the input gradient by columns, as one job (the two do not

@@ -362,6 +362,12 @@ export function dotRows(ptr: usize, idx: usize, dy: usize, x: usize, batch: i32,
  * of `slotBytes` (at least 16 bytes per entry of the longest column); a call claims a free slot atomically, so
  * threads never share one.
  *
+ * In place (`dx` == `x`, for a caller that no longer needs the input): each block of a dx row is written
+ * after the same block of the x row was read, and a long column's row is gathered into the slot's last
+ * `stride` bytes (slotBytes counts them) and copied over the x row once its rectifier gradient has read it.
+ * Nothing reads an x row after its column, so the results are the same; the input gradient then needs no
+ * array of its own, and its rows are written where the x rows just came into cache.
+ *
  * Bits: each dot adds its batch vectors in order into one vector accumulator, then lanes ((0 + 1) + (2 + 3)),
  * then the scalar tail in batch order, as {@link dot4}; each dx element adds its terms in entry order from 0,
  * as {@link gatherRows}. So the results are those of the row-wise and gather kernels.
@@ -384,16 +390,21 @@ export function backwardColumns(
   const drop = relu && (flags & EPI_DROP) != 0;
   const scale = drop ? reinterpret<f32>(load<i32>(epi, 20)) : 1;
   const vs = f32x4.splat(scale);
+  const inPlace = dx == x;
+  const rowBuf = a + <usize>slotBytes - stride;
   for (let c = c0; c < c1; c++) {
     const p0 = load<i32>(ptr + (<usize>c << 2));
     const p1 = load<i32>(ptr + (<usize>c << 2), 4);
     const xs = x + <usize>c * stride;
     const dxr = dx + <usize>c * stride;
     if (<usize>(p1 - p0) * stride > <usize>blockBytes) {
-      // A long column: a whole-batch dot per entry, then the gather, streams each row (the same bits).
+      // A long column: a whole-batch dot per entry, then the gather, streams each row (the same bits). In
+      // place, the row is gathered aside (dxb: where row 0 would be for row c to land in rowBuf).
       longColumn(p0, p1, row, k, valT, dy, xs, batch, stride, dw);
-      gatherRows(ptr, row, valT, dy, batch, 0, dx, c, c + 1);
-      if (epi != 0) rectifyBackRow(epi, dxr, xs, c * batch, batch);
+      const dxb = inPlace ? rowBuf - <usize>c * stride : dx;
+      gatherRows(ptr, row, valT, dy, batch, 0, dxb, c, c + 1);
+      if (epi != 0) rectifyBackRow(epi, dxb + <usize>c * stride, xs, c * batch, batch);
+      if (inPlace) memory.copy(dxr, rowBuf, stride);
       if (dbIn != 0) biasRows(dx, batch, dbIn, c, c + 1);
       continue;
     }
