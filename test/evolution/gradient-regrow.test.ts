@@ -88,6 +88,17 @@ describe('dense gradient rows', () => {
     expect(layer.hasGradient()).toBe(false);
     expect(() => layer.denseGradientRow(0, new Float32Array(4))).toThrow(/backward pass/);
   });
+
+  it('refuses after a backward pass that was allowed to overwrite the layer input', () => {
+    const layer = new SparseLinear(handLayer(), 'l');
+    layer.setBackend(getBackend('cpu'));
+    layer.forward(new Float32Array(8), 2, TRAIN);
+    layer.backward(new Float32Array(6), 2, true, undefined, undefined, false, true);
+    expect(() => layer.denseGradientRow(0, new Float32Array(4))).toThrow(/allowed to overwrite/);
+    layer.forward(new Float32Array(8), 2, TRAIN);
+    layer.backward(new Float32Array(6), 2, true);
+    expect(layer.denseGradientRow(0, new Float32Array(4))).toHaveLength(4);
+  });
 });
 
 describe('gradient regrowth (RigL): top-|g| empty positions', () => {

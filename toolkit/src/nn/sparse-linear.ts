@@ -25,6 +25,8 @@ export class SparseLinear implements Layer {
   private backend!: Backend;
   private input: Float32Array = new Float32Array(0);
   private lastDy: Float32Array | null = null;
+  /** The last backward pass was allowed to write its input gradient over `input` (overwriteInput). */
+  private inputOverwritten = false;
   private lastBatch = 0;
   private readonly out = new Buffer();
   private readonly dIn = new Buffer();
@@ -93,6 +95,7 @@ export class SparseLinear implements Layer {
     checkLength(x.length, this.nIn * batch, 'sparse layer input', `nIn * batch = ${this.nIn} * ${batch}`);
     this.input = x;
     this.lastDy = null;
+    this.inputOverwritten = false;
     this.lastBatch = batch;
     return this.backend.spmmForward(this.w, x, batch, this.bias.values, this.out.view(this.nOut * batch, this.backend));
   }
@@ -107,6 +110,7 @@ export class SparseLinear implements Layer {
     if (!this.backend.spmmForwardRectified) throw new Error(`backend '${this.backend.name}' has no fused rectifier op`);
     this.input = x;
     this.lastDy = null;
+    this.inputOverwritten = false;
     this.lastBatch = batch;
     return this.backend.spmmForwardRectified(this.w, x, batch, this.bias.values, r, this.out.view(this.nOut * batch, this.backend));
   }
@@ -126,6 +130,7 @@ export class SparseLinear implements Layer {
     overwriteInput = false,
   ): Float32Array | null {
     this.lastDy = dy;
+    this.inputOverwritten = overwriteInput;
     if (this.backend.spmmBackward) {
       const dx = needInput ? this.dIn.view(this.nIn * batch, this.backend) : null;
       const db = biasDone ? null : this.bias.grad;
@@ -153,11 +158,15 @@ export class SparseLinear implements Layer {
    * Row `j` of the DENSE gradient of the last batch's loss w.r.t. this layer's weights:
    * `out[i] = dot(dy[j,:], x[i,:])` for every input `i`, connected or not. Used by gradient-based
    * regrowth (RigL) on evolution steps only; one row at a time, O(nIn * batch).
-   * @throws {@link ShapeError} when no backward pass followed the last forward pass.
+   * @throws {@link ShapeError} when no backward pass followed the last forward pass, or when that pass
+   *   was allowed to overwrite this layer's input (`Sequential.backward` with `overwriteActivations`).
    */
   denseGradientRow(j: number, out: Float32Array): Float32Array {
     const dy = this.lastDy;
     if (dy === null) throw new ShapeError('denseGradientRow needs a backward pass after the last forward pass');
+    if (this.inputOverwritten) {
+      throw new ShapeError('denseGradientRow needs the layer input, which the last backward pass was allowed to overwrite (overwriteActivations)');
+    }
     const batch = this.lastBatch, x = this.input, go = j * batch;
     for (let i = 0; i < this.nIn; i++) {
       const xo = i * batch;

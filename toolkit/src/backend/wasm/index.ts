@@ -588,7 +588,7 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
         if (db !== null) copyBack(db, bp, rows);
         if (!inPlace) copyBack(dx, dp, cols * batch);
         if (ib !== undefined) copyBack(ib, ibp, cols);
-        return inPlace ? x.subarray(0, cols * batch) : dx;
+        return !inPlace ? dx : x.length === cols * batch ? x : x.subarray(0, cols * batch);
       }
       if (dx !== null && rows > 0 && cols > 0 && batch > scatterMaxBatch) {
         // Weight and bias gradients by rows and the input gradient by columns, as one job (the two do not
