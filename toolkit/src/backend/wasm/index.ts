@@ -130,14 +130,17 @@ export const SCATTER_MAX_BATCH = 8;
 
 /**
  * The default of {@link WasmBackendOptions.columnBlockBytes} for a layer whose dy is `dyBytes` bytes. Batch
- * blocks pay off where dy rows come from far away (a wide layer's dy: random rows from L3), for columns of up
- * to 16 entries at batch 128; where dy fits in L1 (an output layer's ten rows), the whole-batch dots win from
- * about 8 entries on. Measured in training on this project's 2-core machine (alternating builds): at
- * 16000 x 16000, eps 10 (20 entries) 10.0-10.3 ms with blocks, 7.7-8.1 ms without; eps 5 (10 entries)
- * 4.1-4.4 ms with, 4.8-5.2 without; the output layer 16000 -> 10 at eps 10: 3.2-3.3 ms with, 2.3-2.5 without.
+ * blocks pay off where dy rows come from far away (a wide layer's dy: random rows from L3) while a column's
+ * rows fit in L1 (32 KiB: 64 entries at batch 128); longer columns, and any column where dy itself fits in L1
+ * (an output layer's ten rows), are faster with the whole-batch dots from about 8 entries on. Measured on this
+ * project's 2-core machine, 784-W-W-W-10 at batch 128, 2 threads (`bench --sections layers`, alternating):
+ * 16000 x 16000 backward at eps 10 (20 entries) 6.60 / 5.73 ms per layer with blocks up to 32 KiB against
+ * 7.20 / 6.65 ms up to 8 KiB (whole step 26.7-27.1 against 27.0-28.6 ms); eps 20 (40 entries) whole step
+ * 45.8 / 47.6 against 50.5 / 58.9 ms. Isolated, eps 50 (100 entries, 51 KiB) is slower as blocks (34.7-37.0
+ * against 32.0-34.4 ms), and the output layer 16000 -> 10 at eps 10 takes 2.96 ms as blocks, 1.81 ms without.
  */
 export function columnBlockBytes(dyBytes: number): number {
-  return dyBytes <= 16384 ? 4096 : 8192;
+  return dyBytes <= 16384 ? 4096 : 32768;
 }
 
 /** Default of {@link WasmBackendOptions.columnBackwardMinBytes}. */
