@@ -221,10 +221,10 @@ export class Model {
         const { start, size, xb, yb } = batchOf(b);
         data.gather(order, start, size, xb, yb);
       };
-      // Whether anything reads this batch's activations after its backward pass: step-triggered regrowth
-      // may read the layers' dense gradient, which needs this batch's input and every layer's input. If
-      // not, the backward pass may write gradients over the activations, and the next batch is gathered
-      // while the optimizer's update runs on worker threads (Backend.sgdSteps).
+      // Whether nothing reads this batch's input and activations after its backward pass (step-triggered
+      // regrowth may read the layers' dense gradient, which needs them). Then the backward pass may write
+      // gradients over the activations, and the next batch is gathered while the optimizer's update runs
+      // on worker threads (Backend.sgdSteps).
       const stepDone = !policy.regrow.needsGradient;
       let gathered = -1;
       for (let b = 0; b < batches; b++) {
