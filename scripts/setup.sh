@@ -3,7 +3,8 @@
 # what is missing or stale, so that it takes well under a second when nothing is:
 #   1. Node.js >= 20.11
 #   2. the Debian packages listed below (apt-get when root, otherwise print the command and stop)
-#   3. npm dependencies (`npm ci` when node_modules is missing or package*.json changed since the last install),
+#   3. npm dependencies (`npm ci` when node_modules is missing or package*.json changed since the last install,
+#      package.json's "scripts" aside),
 #      and the native gl package of the gpujs backend rebuilt when it does not load
 #   4. the toolkit build (tsc, when toolkit/dist is missing or older than its sources) and its WebAssembly
 #      kernels (scripts/build-wasm.sh, when toolkit/dist/wasm/kernels.wasm is older than its sources)
@@ -81,7 +82,9 @@ fi
 # --- 3. npm dependencies ---------------------------------------------------------------------------------
 STAMP=node_modules/.synapses-setup-stamp
 want_stamp="$(
-  { echo "node-abi $node_abi"; sha256sum package-lock.json package.json toolkit/package.json; } | sha256sum | cut -d' ' -f1
+  # package.json without its "scripts": editing a script does not change what npm ci installs.
+  { echo "node-abi $node_abi"; sha256sum package-lock.json toolkit/package.json;
+    node -p 'const p = require("./package.json"); delete p.scripts; JSON.stringify(p)'; } | sha256sum | cut -d' ' -f1
 )"
 if [ ! -d node_modules ] || [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$want_stamp" ]; then
   if [ -d node_modules ]; then say "npm dependencies changed: npm ci"; else say "installing npm dependencies: npm ci"; fi
@@ -111,7 +114,9 @@ BUILD_INFO=toolkit/dist/.tsbuildinfo
 if [ ! -f "$BUILD_INFO" ] || [ ! -f toolkit/dist/index.js ] ||
    [ -n "$(find toolkit/src toolkit/tsconfig.json tsconfig.base.json -newer "$BUILD_INFO" -print -quit)" ]; then
   say "building the toolkit: tsc -p toolkit/tsconfig.json"
-  node_modules/.bin/tsc -p toolkit/tsconfig.json
+  # The pinned compiler (package.json's "typescript"), by path: node_modules/.bin/tsc may be another
+  # package's bundled copy (tslab ships TypeScript 5.0.4 and npm may link its bin instead).
+  node node_modules/typescript/bin/tsc -p toolkit/tsconfig.json
   # tsc --incremental leaves .tsbuildinfo alone when no output changed (e.g. a file was only touched).
   touch "$BUILD_INFO"
 fi

@@ -172,14 +172,15 @@ describe('csv data in run configs', () => {
     expect(() => parseRunConfig({ data: { name: 'csv', label: 'y', file: 'a', train: 'b', test: 'c' } })).toThrow(ConfigError);
     expect(() => parseRunConfig({ data: { name: 'csv', label: 'y', train: 'b' } })).toThrow(ConfigError);
     const c = parseRunConfig({ data: { name: 'csv', label: 'y', file: 'a.csv' } });
-    expect(c.data).toEqual({ name: 'csv', label: 'y', file: 'a.csv', testFraction: 0.2, standardize: false });
+    expect(c.data).toEqual({ name: 'csv', label: 'y', file: 'a.csv', testFraction: 0.2, standardize: false, validation: 0.1 });
   });
 
   it('loads with loadRunDataAsync (standardised with the training statistics); loadRunData points there', async () => {
     const file = write(dir, 'run.csv', blobsCsv(100, 4, 4));
     const config = parseRunConfig({ data: { name: 'csv', file, label: 'species', standardize: true, features: ['f0', 'f1', 'f2', 'f3'] } });
-    const { train, test } = await loadRunDataAsync(config.data, 3);
-    expect([train.nSamples, test.nSamples, train.nFeatures]).toEqual([80, 20, 4]);
+    const { train, validation, test } = await loadRunDataAsync(config.data, 3);
+    // 20 for testing; of the other 80, 10% of each class (rounded) held out for validation: the mean below is over the rest.
+    expect([train.nSamples + validation!.nSamples, validation!.nSamples, test.nSamples, train.nFeatures]).toEqual([80, 9, 20, 4]);
     const t = train as DenseDataset;
     for (let f = 0; f < 4; f++) {
       let m = 0;
@@ -188,6 +189,21 @@ describe('csv data in run configs', () => {
     }
     expect(t.featureNames).toEqual(['f0', 'f1', 'f2', 'f3']);
     expect(() => loadRunData(config.data, 3)).toThrow(/loadRunDataAsync/);
+  });
+
+  it('reads a validation file with the training columns and classes, scaled by the training statistics', async () => {
+    const trainFile = write(dir, 'v-train.csv', 'a,b,y\n1,10,x\n3,30,z\n5,50,x\n7,70,z\n');
+    const testFile = write(dir, 'v-test.csv', 'b,a,y\n20,2,x\n');
+    const valFile = write(dir, 'v-val.csv', 'y,a,b\nz,4,40\nx,4,40\n');
+    const config = parseRunConfig({ data: { name: 'csv', train: trainFile, test: testFile, label: 'y', standardize: true, validation: { file: valFile } } });
+    const { train, validation, test } = await loadRunDataAsync(config.data, 0);
+    expect([train.nSamples, validation!.nSamples, test.nSamples]).toEqual([4, 2, 1]);
+    expect(Array.from(validation!.labels)).toEqual([1, 0]);
+    // a = 4 is the training mean of a: standardised to 0, as b = 40 is.
+    expect(Array.from((validation as DenseDataset).features)).toEqual([0, 0, 0, 0]);
+    const bad = write(dir, 'v-bad.csv', 'a,b,y\n1,1,w\n');
+    await expect(loadRunDataAsync(parseRunConfig({ data: { name: 'csv', train: trainFile, test: testFile, label: 'y', validation: { file: bad } } }).data, 0)).rejects.toThrow(/label 'w'.*not one of the training classes/);
+    expect(() => parseRunConfig({ data: { name: 'mnist', validation: { file: valFile } } })).toThrow(/data.validation/);
   });
 
   it('end to end: a small sparse network learns a CSV table', async () => {

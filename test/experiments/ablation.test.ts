@@ -28,7 +28,7 @@ const grid = (epochs: number) => ({
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'synapses-ablate-'));
 const comparable = (dir: string) =>
   readResults(dir)
-    .map(({ id, testAccuracy, testLoss, bestTestAccuracy, connections, connectionsPerLayer, epochs }) => ({ id, testAccuracy, testLoss, bestTestAccuracy, connections, connectionsPerLayer, epochs }))
+    .map(({ id, testAccuracy, testLoss, testAccuracyAtBest, bestEpoch, bestValAccuracy, connections, connectionsPerLayer, epochs }) => ({ id, testAccuracy, testLoss, testAccuracyAtBest, bestEpoch, bestValAccuracy, connections, connectionsPerLayer, epochs }))
     .sort((a, b) => a.id.localeCompare(b.id));
 const metricsOf = (dir: string, id: string) =>
   readJsonLines<Record<string, unknown>>(path.join(dir, 'runs', id, 'metrics.jsonl')).map(({ seconds: _s, evolutionSeconds: _e, ...m }) => m);

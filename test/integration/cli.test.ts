@@ -47,7 +47,7 @@ describe('synapses-ts train (the CLI as a user runs it)', () => {
 
   it.each([
     [['train', '--preset', 'nope'], /unknown preset "nope"; known presets are: mnist-quick/],
-    [['train', '--preset', 'mnist-quick', '--set', 'training.epochz=2'], /training: Unrecognized key.*epochz/],
+    [['train', '--preset', 'mnist-quick', '--set', 'training.epochz=2'], /training\.epochz: unknown key; did you mean training\.epochs\?/],
     [['train', '--preset', 'mnist-quick', '--set', 'model.dropout=1.5'], /model\.dropout/],
     [['train', '--preset', 'mnist-quick', '--set', 'policy=sett'], /unknown policy "sett"; known policys are: set/],
     [['train', '--preset', 'mnist-quick', '--set', 'policy.zeta=1.2'], /fraction\.zeta must be in \[0, 1\)/],

@@ -88,7 +88,7 @@ function layerForward(layer: Layer, h: Float64Array, batch: number, v: ParamValu
 
 /** The network output in Float64. */
 export function forward64(net: Sequential, x: ArrayLike<number>, batch: number, v: ParamValues, ctx: ForwardContext): Float64Array {
-  let h = Float64Array.from(x);
+  let h: Float64Array = Float64Array.from(x);
   for (const layer of net.layers) h = layerForward(layer, h, batch, v, ctx, net);
   return h;
 }

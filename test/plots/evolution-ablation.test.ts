@@ -81,6 +81,15 @@ describe('ablation figures', () => {
     expect(box[0]!.y).toEqual([0.9, 0.92, 0.88, 0.9]);
   });
 
+  it('shows testAccuracyAtBest (the best validation epoch\'s model) in percent like testAccuracy', () => {
+    const atBest = rows.slice(0, 3).map((r) => ({ ...r, testAccuracyAtBest: r.testAccuracy - 0.1 }));
+    const fig = ablationComparison(atBest, { groupBy: ['policy'], metric: 'testAccuracyAtBest' });
+    expect((fig.data as unknown as Trace[])[0]!.y[0]).toBeCloseTo(81, 10);
+    expect(fig.layout.yaxis?.title?.text).toBe('testAccuracyAtBest (%)');
+    const vs = accuracyVsConnections(atBest, { seriesBy: 'policy', y: 'testAccuracyAtBest' });
+    expect((vs.data as unknown as Trace[])[1]!.y[0]).toBeCloseTo(75, 10);
+  });
+
   it('plots accuracy against connections per method, mean +- std over seeds, on a log axis', () => {
     const fig = accuracyVsConnections(rows, { seriesBy: 'policy' });
     const t = fig.data as unknown as Trace[];

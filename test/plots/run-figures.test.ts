@@ -28,7 +28,8 @@ describe('the standard figures of a run folder', () => {
     ]);
     expect(notes).toEqual([]);
     const byName = Object.fromEntries(figures.map((f) => [f.name, f.figure]));
-    expect(byName['learning-curves']!.data.length).toBe(4);
+    // Test, validation (the default 10% held out of training) and training curves, and the best epoch's marks.
+    expect(byName['learning-curves']!.data.length).toBe(8);
     const conn = byName['input-connectivity']!;
     expect(conn.layout.annotations?.map((a) => a.text)).toEqual(['initial (rebuilt from seed)', 'after epoch 3']);
     const [initial, final] = conn.data as unknown as { z: number[][] }[];
@@ -87,6 +88,54 @@ describe('the standard figures of a run folder', () => {
     expect(() => runFigures(tmp())).toThrow(InvalidArgumentError);
     expect(() => runFigures(tmp())).toThrow(/is not a run folder/);
   });
+
+  it('draws the learning curves of the three splits from metrics.jsonl and marks result.json\'s best validation epoch', () => {
+    type T = { name: string; mode: string; x: number[]; y: number[]; xaxis: string };
+    const metrics = fs.readFileSync(path.join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
+    const result = JSON.parse(fs.readFileSync(path.join(run, 'result.json'), 'utf8')) as { bestEpoch: number };
+    const curves = runFigures(run).figures.find((f) => f.name === 'learning-curves')!;
+    const t = curves.figure.data as unknown as T[];
+    const acc = (name: string) => t.find((d) => d.name === name && d.xaxis === 'x2' && d.mode !== 'markers')!.y;
+    expect(acc('test')).toEqual(metrics.map((m) => 100 * m.testAccuracy!));
+    expect(acc('validation')).toEqual(metrics.map((m) => 100 * m.valAccuracy!));
+    expect(acc('train')).toEqual(metrics.map((m) => 100 * m.accuracy!));
+    // Validation and test are different parts of the data.
+    expect(acc('validation')).not.toEqual(acc('test'));
+    const mark = t.filter((d) => d.mode === 'markers');
+    expect(mark.map((d) => d.x)).toEqual([[result.bestEpoch + 1], [result.bestEpoch + 1]]);
+    expect(mark[1]!.y).toEqual([100 * metrics[result.bestEpoch]!.valAccuracy!]);
+    expect(curves.title).toContain(`the star marks epoch ${result.bestEpoch + 1}, the best on validation`);
+  });
+
+  it('takes the best epoch from result.json (null: none), refuses one metrics.jsonl lacks, and notes a version 1 result', () => {
+    const copy = tmp();
+    fs.cpSync(run, copy, { recursive: true });
+    const resultFile = path.join(copy, 'result.json');
+    const result = JSON.parse(fs.readFileSync(resultFile, 'utf8')) as Record<string, unknown>;
+    const marksOf = () => (runFigures(copy).figures.find((f) => f.name === 'learning-curves')!.figure.data as unknown as { mode: string; x: number[] }[])
+      .filter((d) => d.mode === 'markers').map((d) => d.x[0]);
+    // The epoch the run chose (on its monitored metric, maybe the loss), not the one of highest accuracy.
+    const other = result.bestEpoch === 0 ? 2 : 0;
+    fs.writeFileSync(resultFile, JSON.stringify({ ...result, bestEpoch: other }));
+    expect(marksOf()).toEqual([other + 1, other + 1]);
+    fs.writeFileSync(resultFile, JSON.stringify({ ...result, bestEpoch: null }));
+    expect(marksOf()).toEqual([]);
+    fs.writeFileSync(resultFile, JSON.stringify({ ...result, bestEpoch: 7 }));
+    expect(() => runFigures(copy)).toThrow(DataError);
+    expect(() => runFigures(copy)).toThrow(/result.json: bestEpoch 7 is not one of the epochs of metrics.jsonl/);
+    // A version 1 result (bestTestAccuracy, no resultVersion): nothing was chosen on validation.
+    const { resultVersion: _v, bestEpoch: _b, ...v1 } = result;
+    fs.writeFileSync(resultFile, JSON.stringify({ ...v1, bestTestAccuracy: 0.9 }));
+    expect(marksOf()).toEqual([]);
+    expect(runFigures(copy).notes.join('\n')).toMatch(/written before validation existed \(result version 1\)/);
+  });
+
+  it('draws test and training curves only, with no best epoch, for a run without a validation part', async () => {
+    const noVal = await makeRun({ data: { name: 'mnist', testSize: 200, limit: 1000, validation: 0 } }, 2);
+    const t = runFigures(noVal).figures.find((f) => f.name === 'learning-curves')!.figure.data as unknown as { name: string; mode: string }[];
+    expect(t.map((d) => d.name)).toEqual(['test', 'test', 'train', 'train']);
+    expect(t.some((d) => d.mode === 'markers')).toBe(false);
+  }, 60_000);
 
   it('adds the ITOP rate panel when the policy tracks it', async () => {
     const itopRun = await makeRun({ policy: 'set-itop' }, 3);

@@ -11,7 +11,8 @@ export { version } from './version';
 export { rngFor, Rng, type RngKey, type RngState } from './core/rng';
 export {
   SynapsesError, InvalidArgumentError, ShapeError, UnknownNameError, ConfigError, DataError, NumericalError, InternalError,
-  BackendUnavailableError, BackendLimitError,
+  BackendUnavailableError, BackendLimitError, CorruptFileError,
+  serializeError, deserializeError, registerErrorType, type SerializedError, type ErrorType,
 } from './core/errors';
 
 // sparse
@@ -42,6 +43,7 @@ export { initWeights, WEIGHT_INITS, type WeightInit } from './nn/init';
 
 // optim
 export { createOptimizer, OPTIMIZERS, type Optimizer, type OptimizerSpec, type SgdSpec, type AdamSpec } from './optim/optimizer';
+export { lrFactor, checkLrSchedule, LR_SCHEDULES, CONSTANT_LR, type LrScheduleSpec } from './optim/lr-schedule';
 
 // evolution
 export type {
@@ -56,8 +58,11 @@ export { evolveLayer, type EvolvedLayer } from './evolution/evolve';
 export { policyFrom, expandPolicy, policyToJson, policyPresetNames, selectsLayer, type PolicyDescription } from './evolution/registry';
 
 // train
-export { Model, mlp, LOSSES, type LossName, type CompileOptions, type FitOptions, type Evaluation, type MlpModelOptions } from './train/model';
-export { History, type EpochLogs, type BatchLogs, type Callbacks } from './train/history';
+export {
+  Model, mlp, LOSSES, MONITORS, type LossName, type CompileOptions, type FitOptions, type Evaluation, type MlpModelOptions, type Monitor,
+  type EarlyStoppingSpec, type SelectionState,
+} from './train/model';
+export { History, type EpochLogs, type BatchLogs, type Callbacks, type ValidationInfo } from './train/history';
 export { evolveNetwork } from './train/evolution-step';
 
 // data
@@ -67,12 +72,17 @@ export * from './data/index';
 export * from './plots/index';
 
 // experiments
-export { parseRunConfig, runConfigSchema, setDotted, parseValue, type RunConfig, type RunConfigInput } from './experiments/config';
+export { parseRunConfig, resolveRunConfig, sameRunConfig, runNameProblem, runConfigSchema, setDotted, parseValue, type RunConfig, type RunConfigInput } from './experiments/config';
+export { mergeConfig, dottedObject, assertSafeKeys, FORBIDDEN_KEYS } from './experiments/merge';
 export { preset, presetNames } from './experiments/presets';
-export { runConfig, type RunResult, type RunOptions } from './experiments/run';
+export { runConfig, RESULT_VERSION, type RunResult, type RunOptions, type MetricsLine } from './experiments/run';
+export { upgradeResult, VERSION_1_NOTE } from './experiments/result-version';
 export { loadRunData, loadRunDataAsync } from './experiments/data';
-export { expandGrid, parseGrid, gridSchema, type Grid, type Cell } from './experiments/grid';
-export { runAblation, readResults, type AblationOptions as AblationRunOptions, type AblationSummary, type ResultRow } from './experiments/ablation';
+export { expandGrid, parseGrid, gridSchema, gridCellCount, DEFAULT_MAX_CELLS, type Grid, type Cell, type ExpandOptions } from './experiments/grid';
+export { runAblation, type AblationOptions as AblationRunOptions, type AblationSummary } from './experiments/ablation';
+export {
+  readResults, readFailures, readResultRows, readCellListing, type ResultRow, type FailedRow, type AnyResultRow, type CellListing,
+} from './experiments/ablation-results';
 export { summarize, resultsFrame, tableRecords, summaryText, writeResultTables, SUMMARY_METRICS } from './experiments/table';
 
 // io

@@ -5,7 +5,9 @@
  * @packageDocumentation
  */
 import { Command } from 'commander';
-import { SynapsesError } from '../core/errors';
+import * as os from 'node:os';
+import { RunInterruptedError, SynapsesError } from '../core/errors';
+import { DEFAULT_MAX_CELLS } from '../experiments/grid';
 import { presetNames } from '../experiments/presets';
 import { version } from '../version';
 import { ablateCommand } from './ablate';
@@ -27,17 +29,22 @@ program
   .option('--seed <n>', 'the run seed')
   .option('-b, --backend <name>', 'compute backend: cpu (the reference), gpujs (the best gpu.js mode here), gpujs:MODE (headlessgl, webasm, cpu, webgpu) or auto')
   .option('-t, --threads <n>', 'threads of the wasm backend (default: every core, or SYNAPSES_THREADS); results do not depend on it')
-  .option('-o, --out <dir>', 'output folder (default runs/<name>)')
+  .option('-o, --out <dir>', 'output folder (default: runs/<name>, or runs/<name>-2, -3 ... when an earlier run holds it); locked while the run goes on')
+  .option('--resume', 'continue the run in the output folder from its last checkpoint (same config; the result is as if never interrupted)')
+  .option('--overwrite', 'replace the run in the output folder (a folder holding a run is refused without --resume or --overwrite)')
+  .option('--max-memory <size>', "refuse a run whose memory estimate exceeds SIZE, e.g. 8G or 512M (default: 90% of this machine's memory)")
   .option('--json', 'print the result as one JSON object on the last line of stdout')
   .option('--no-progress', 'no progress display')
   .option('--no-figures', 'do not write the standard figures into <out>/figures')
+  .option('--print-config', 'print the fully resolved config (every default filled in, the policy expanded) as JSON and exit without training')
   .action(trainCommand);
 
 program
   .command('ablate')
-  .description('run an ablation grid (base config x axes x seeds) in parallel workers; resumable; writes results.jsonl and tables')
+  .description('run an ablation grid (base config x axes x seeds) in parallel workers; resumable; writes results.jsonl and tables. A failing run is recorded and listed last, the others go on; exit code 1 when some runs failed (rerun to retry them), 2 for an invalid grid')
   .argument('<grid>', 'grid JSON: { base: { preset?, ...config }, axes: { "dotted.key": [values] }, seeds: [..] }')
   .option('-w, --workers <n>', 'worker threads (default: the number of cores; 0 runs in this thread)')
+  .option('--max-cells <n>', `run a grid of more than ${DEFAULT_MAX_CELLS} cells (axes x seeds): the largest number of cells you mean to run`)
   .option('-o, --out <dir>', 'output folder (default runs/<grid file name>)')
   .option('--no-progress', 'no progress bar')
   .action(ablateCommand);
@@ -71,6 +78,11 @@ program
   .action(plotCommand);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
+  if (e instanceof RunInterruptedError) {
+    // The conventional exit status of a process ended by a signal: 128 + its number (130 SIGINT, 143 SIGTERM).
+    process.stderr.write(`synapses-ts: ${e.message}\n`);
+    process.exit(128 + ((e.signal && os.constants.signals[e.signal as NodeJS.Signals]) || 2));
+  }
   if (e instanceof SynapsesError) {
     process.stderr.write(`synapses-ts: ${e.message}\n`);
     process.exit(2);

@@ -16,7 +16,7 @@ function pct(x: number | undefined): string {
 export function epochLine(l: EpochLogs, epochs: number): string {
   return (
     `epoch ${String(l.epoch + 1).padStart(String(epochs).length)}/${epochs}  loss ${l.loss.toFixed(4)}  acc ${pct(l.accuracy)}` +
-    `  test loss ${l.valLoss?.toFixed(4) ?? '-'}  test acc ${pct(l.valAccuracy)}  connections ${l.connections.reduce((a, b) => a + b, 0)}` +
+    `  val loss ${l.valLoss?.toFixed(4) ?? '-'}  val acc ${pct(l.valAccuracy)}  connections ${l.connections.reduce((a, b) => a + b, 0)}` +
     `  ${l.seconds.toFixed(2)} s (evolution ${(l.evolutionSeconds * 1000).toFixed(0)} ms)`
   );
 }

@@ -15,7 +15,7 @@ export {
   type FashionMnistOptions,
 } from './fashion-mnist';
 export { syntheticClassification, type SyntheticOptions } from './synthetic';
-export { trainTestSplit, type TestPart, type TrainTest, type Subsettable } from './split';
+export { trainTestSplit, stratifiedValidationSplit, type TestPart, type TrainTest, type TrainValidation, type Subsettable } from './split';
 export { loadCsv, loadCsvRun, type CsvOptions, type CsvSource } from './csv';
 export { loadLibsvm, loadLibsvmRun, type LibsvmOptions, type LibsvmSource } from './libsvm';
 export { labelKey, defaultClasses } from './labels';

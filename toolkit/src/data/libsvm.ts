@@ -63,6 +63,7 @@ export type LibsvmSource =
 export function loadLibsvm(path: string, options: LibsvmOptions = {}): SparseDataset {
   if (options.nFeatures !== undefined) checkInt(options.nFeatures, `loadLibsvm ${path}: nFeatures`, 1);
   const p = parseLibsvm(path, options.zeroBased ?? false, options.nFeatures);
+  if (options.nFeatures === undefined) checkIndexSpread([p]);
   const map = new ClassMap(options.classes ?? defaultClasses(p.keys));
   return build(p, options.nFeatures ?? widthOf(p), map, options.classes ? 'given' : 'file', options.name ?? path);
 }
@@ -83,6 +84,7 @@ export function loadLibsvmRun(source: LibsvmSource, options: LibsvmOptions = {})
   const zeroBased = options.zeroBased ?? false;
   const a = parseLibsvm(source.train, zeroBased, options.nFeatures);
   const b = parseLibsvm(source.test, zeroBased, options.nFeatures);
+  if (options.nFeatures === undefined) checkIndexSpread([a, b]);
   const width = options.nFeatures ?? Math.max(widthOf(a, false), widthOf(b, false));
   if (width === 0) throw new DataError(`${source.train} and ${source.test} list no features; pass nFeatures`);
   const map = new ClassMap(options.classes ?? defaultClasses(a.keys));
@@ -107,6 +109,62 @@ interface Parsed {
   readonly lines: Int32Array;
   /** Largest 0-based feature index seen (explicit zeros included), -1 when none. */
   readonly maxIndex: number;
+  /** The 1-based line of the first occurrence of {@link Parsed.maxIndex} (0 when none). */
+  readonly maxLine: number;
+  /** 1 for a 1-based file, 0 for a 0-based one (to show indices as written). */
+  readonly base: number;
+}
+
+/** Below this width an outlying index costs little memory and is not worth refusing. */
+export const OUTLIER_MIN_WIDTH = 100_000;
+/** A width more than this many times the 99.9th percentile of the distinct indices is an outlier. */
+export const OUTLIER_RATIO = 100;
+
+/**
+ * Refuses a width set by a few indices far beyond the rest (one stray `1000000000:1` among indices below
+ * 1000 would make the first layer a billion inputs wide): when the width implied by the largest index is at
+ * least {@link OUTLIER_MIN_WIDTH} and more than {@link OUTLIER_RATIO} times the 99.9th percentile of the
+ * distinct indices (in a file with under a thousand distinct indices: when only the largest is that far).
+ * Only called when `nFeatures` was not given: giving it accepts any index below it.
+ *
+ * O(nnz) time; memory: a bitmap over the low range (width / ratio bits) and a set of the few high indices.
+ * @throws {@link DataError} naming the file, the line and the index, and how to accept it (`nFeatures`).
+ */
+function checkIndexSpread(files: readonly Parsed[]): void {
+  const top = files.reduce((a, p) => (p.maxIndex > a.maxIndex ? p : a));
+  const width = top.maxIndex + 1;
+  if (width < OUTLIER_MIN_WIDTH) return;
+  // Distinct indices below `cut` (a bitmap) and at or above it (a set, capped: many high indices are no outlier).
+  const cut = Math.ceil(width / OUTLIER_RATIO);
+  const low = new Uint8Array(Math.ceil(cut / 8));
+  const high = new Set<number>();
+  const HIGH_CAP = 1 << 20;
+  let lowCount = 0;
+  for (const p of files) {
+    const idx = p.featureIdx;
+    for (let k = 0; k < idx.length; k++) {
+      const f = idx[k]!;
+      if (f < cut) {
+        const byte = f >> 3, bit = 1 << (f & 7);
+        if ((low[byte]! & bit) === 0) {
+          low[byte]! |= bit;
+          lowCount++;
+        }
+      } else if (high.size < HIGH_CAP) high.add(f);
+      else return;
+    }
+    // Explicit zeros are not stored but count towards the width: the largest index is always among them.
+    if (p.maxIndex >= cut) high.add(p.maxIndex);
+  }
+  const distinct = lowCount + high.size;
+  // The 99.9th percentile is below `cut` when at most 0.1% of the distinct indices are at or above it; in a
+  // file with under a thousand distinct indices, that is one.
+  if (high.size > Math.max(1, Math.floor(0.001 * distinct))) return;
+  throw new DataError(
+    `${top.file}, line ${top.maxLine}: feature index ${top.maxIndex + top.base} is far beyond the others ` +
+      `(${distinct - high.size} of the ${distinct} distinct feature indices are below ${cut + top.base}); it would make ` +
+      `${width} input features. Fix that line, or give the number of features (data.nFeatures, e.g. --set data.nFeatures=${width}) to accept it`,
+  );
 }
 
 /** Width implied by the indices of a parsed file. */
@@ -235,7 +293,7 @@ function parseLibsvm(path: string, zeroBased: boolean, limit: number | undefined
   const keys: string[] = [];
   const base = zeroBased ? 0 : 1;
   const max = limit ?? 2147483647;
-  let pos = 0, line = 0, rows = 0, nnz = 0, maxIndex = -1;
+  let pos = 0, line = 0, rows = 0, nnz = 0, maxIndex = -1, maxLine = 0;
 
   while (pos < n) {
     line++;
@@ -334,7 +392,10 @@ function parseLibsvm(path: string, zeroBased: boolean, limit: number | undefined
         values[nnz] = v32;
         nnz++;
       }
-      if (f > maxIndex) maxIndex = f;
+      if (f > maxIndex) {
+        maxIndex = f;
+        maxLine = line;
+      }
       prev = f;
     }
     if (rows + 1 >= rowPtr.length) {
@@ -357,5 +418,7 @@ function parseLibsvm(path: string, zeroBased: boolean, limit: number | undefined
     keys,
     lines: lines.slice(0, rows),
     maxIndex,
+    maxLine,
+    base,
   };
 }

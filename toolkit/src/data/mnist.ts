@@ -62,10 +62,25 @@ export function loadMnist(options: MnistOptions = {}): TrainTest {
   return splitByOrder(all, order, testSize, limit);
 }
 
+/** Times the pool was read from the package's files in this process (1 after any load: it is cached). */
+let poolReads = 0;
+
 /** The whole pool of 10,000 digits, ordered by class, parsed once per process. */
 function mnistPool(): DenseDataset {
-  cached ??= readMnistDigits(mnistDigitsDir());
+  if (cached === undefined) {
+    cached = readMnistDigits(mnistDigitsDir());
+    poolReads++;
+  }
   return cached;
+}
+
+/**
+ * How many times this process read the MNIST pool from disk: the cache works when it stays 1 whatever
+ * the number of {@link loadMnist} calls. (Tests check the cache by this count, never by time.)
+ * @internal exported for tests.
+ */
+export function mnistPoolReads(): number {
+  return poolReads;
 }
 
 /** The `src/digits` folder of the installed `mnist` package. */

@@ -71,3 +71,54 @@ export function splitByOrder<T extends Subsettable<T>>(
     test: ds.subset(order.subarray(0, testSize), `${ds.name}/test`),
   };
 }
+
+/** The two parts of a validation split: what training sees, and what model selection sees. */
+export interface TrainValidation<T extends Dataset = DenseDataset> {
+  readonly train: T;
+  readonly validation: T;
+}
+
+/**
+ * Holds out a stratified, seeded fraction of `ds` for validation (model selection, early stopping).
+ *
+ * Each class keeps its share: `round(fraction * n_c)` of its `n_c` samples go to validation, at most
+ * `n_c - 1` (a class never leaves training) and at least one sample overall. Which samples go is decided by
+ * the permutation `rngFor(seed, 'validation-split')`; both parts keep the samples in their original order and
+ * are copies named `<name>/fit` and `<name>/validation`.
+ *
+ * @param fraction - in (0, 1).
+ * @param seed - the run's seed; the same seed always gives the same split.
+ * @throws {@link InvalidArgumentError} for a fraction outside (0, 1) or a data set too small to split.
+ * @example
+ * const { train, validation } = stratifiedValidationSplit(trainSet, 0.1, 1);
+ */
+export function stratifiedValidationSplit<T extends Subsettable<T>>(ds: T, fraction: number, seed: number): TrainValidation<T> {
+  if (!(fraction > 0 && fraction < 1)) throw new InvalidArgumentError(`validation fraction must be in (0, 1), got ${fraction}`);
+  checkFinite(seed, 'seed');
+  const n = ds.nSamples;
+  if (n < 2) throw new InvalidArgumentError(`${ds.name} has ${n} sample(s): at least 2 are needed to hold out a validation part`);
+  const counts = new Int32Array(ds.nClasses);
+  for (let i = 0; i < n; i++) counts[ds.labels[i]!]!++;
+  const quota = Int32Array.from(counts, (c) => Math.min(Math.max(0, c - 1), Math.round(fraction * c)));
+  if (quota.every((q) => q === 0)) {
+    // Tiny classes round to nothing: take one sample of the largest class so that validation is never empty.
+    const biggest = counts.indexOf(Math.max(...counts));
+    if (counts[biggest]! < 2) throw new InvalidArgumentError(`${ds.name} has no class with 2 samples: cannot hold out a validation part`);
+    quota[biggest] = 1;
+  }
+  const inValidation = new Uint8Array(n);
+  for (const i of rngFor(seed, 'validation-split').permutation(n)) {
+    const c = ds.labels[i]!;
+    if (quota[c]! > 0) {
+      quota[c]!--;
+      inValidation[i] = 1;
+    }
+  }
+  const nVal = inValidation.reduce((a, b) => a + b, 0);
+  const val = new Int32Array(nVal), fit = new Int32Array(n - nVal);
+  for (let i = 0, v = 0, f = 0; i < n; i++) {
+    if (inValidation[i]) val[v++] = i;
+    else fit[f++] = i;
+  }
+  return { train: ds.subset(fit, `${ds.name}/fit`), validation: ds.subset(val, `${ds.name}/validation`) };
+}

@@ -26,6 +26,11 @@ export interface SyntheticOptions {
   readonly name?: string;
 }
 
+/** The default number of informative features for `nFeatures` features: `min(nFeatures, 10)`. */
+export function defaultInformative(nFeatures: number): number {
+  return Math.min(nFeatures, 10);
+}
+
 /**
  * Generates a seeded, learnable classification data set.
  *
@@ -48,7 +53,7 @@ export function syntheticClassification(options: SyntheticOptions): DenseDataset
   checkInt(nFeatures, 'synthetic nFeatures', 1, 0x7fffffff);
   checkInt(nClasses, 'synthetic nClasses', 2, 0x7fffffff);
   checkFinite(seed, 'synthetic seed');
-  const informative = options.informative ?? Math.min(nFeatures, 10);
+  const informative = options.informative ?? defaultInformative(nFeatures);
   checkInt(informative, `synthetic informative (nFeatures = ${nFeatures})`, 1, nFeatures);
   const noise = options.noise ?? 1;
   check(Number.isFinite(noise) && noise >= 0, () => `synthetic noise must be a finite number >= 0, got ${noise}`);

@@ -8,8 +8,13 @@
 import { z } from 'zod';
 import { parseBackendName } from '../backend/registry';
 import { ConfigError } from '../core/errors';
-import { ACTIVATIONS } from '../nn/activation';
+import { policyFrom, policyPresetNames, policyToJson } from '../evolution/registry';
+import { ACTIVATIONS, DEFAULT_ALPHA } from '../nn/activation';
 import { WEIGHT_INITS } from '../nn/init';
+import { defaultInformative } from '../data/synthetic';
+import { MONITORS } from '../train/model';
+import { formatIssues, schemaPaths } from './config-issues';
+import { assertSafeKeys, dottedObject, mergeConfig } from './merge';
 
 const finite = z.number().finite();
 const positiveInt = z.number().int().min(1);
@@ -25,6 +30,14 @@ const fileSource = {
   /** Fraction of `file` held out for testing (ignored for a train/test pair). */
   testFraction: finite.gt(0).lt(1).default(0.2),
 };
+/**
+ * The validation part, used for model selection and early stopping (never the test part): a fraction of the
+ * training data, held out stratified by class and seeded by the run's seed (0 for none; default 0.1).
+ */
+const validationFraction = finite.min(0).lt(1).default(0.1);
+/** As {@link validationFraction}, or `{ file }`: a file in the data's own format (CSV and LIBSVM data). */
+const validationSource = z.union([finite.min(0).lt(1), z.strictObject({ file: z.string().min(1) })]).default(0.1);
+
 /** Class labels in class order; numbers are accepted and compared by value (`[-1, 1]`). */
 const classList = z.array(z.union([z.string(), finite]).transform(String)).min(1).optional();
 
@@ -39,6 +52,7 @@ const dataSchema = z.discriminatedUnion('name', [
     name: z.literal('mnist'),
     /** Standardise every feature with the training set's mean and std. */
     standardize: z.boolean().default(false),
+    validation: validationFraction,
     testSize: z.number().int().min(1).max(9999).default(2000),
     limit: positiveInt.optional(),
   }),
@@ -47,6 +61,7 @@ const dataSchema = z.discriminatedUnion('name', [
     name: z.literal('fashion-mnist'),
     /** Standardise every feature with the training set's mean and std. */
     standardize: z.boolean().default(false),
+    validation: validationFraction,
     dir: z.string().default('/usr/share/datasets/fashion-mnist'),
     limit: z.strictObject({ train: positiveInt.optional(), test: positiveInt.optional() }).optional(),
   }),
@@ -55,6 +70,7 @@ const dataSchema = z.discriminatedUnion('name', [
     name: z.literal('idx'),
     /** Standardise every feature with the training set's mean and std. */
     standardize: z.boolean().default(false),
+    validation: validationFraction,
     dir: z.string(),
     limit: z.strictObject({ train: positiveInt.optional(), test: positiveInt.optional() }).optional(),
   }),
@@ -63,6 +79,7 @@ const dataSchema = z.discriminatedUnion('name', [
     name: z.literal('synthetic'),
     /** Standardise every feature with the training set's mean and std. */
     standardize: z.boolean().default(false),
+    validation: validationFraction,
     nSamples: positiveInt.default(2000),
     nFeatures: positiveInt.default(64),
     nClasses: z.number().int().min(2).default(4),
@@ -85,6 +102,7 @@ const dataSchema = z.discriminatedUnion('name', [
       classes: classList,
       /** Standardise every feature with the training set's mean and std. */
       standardize: z.boolean().default(false),
+      validation: validationSource,
     })
     .refine(oneSource, oneSourceMessage),
   z
@@ -100,9 +118,12 @@ const dataSchema = z.discriminatedUnion('name', [
       classes: classList,
       /** `max-abs` divides every feature by its largest absolute training value (keeps sparsity; no centring). */
       scale: z.enum(['none', 'max-abs']).default('none'),
+      validation: validationSource,
     })
     .refine(oneSource, oneSourceMessage),
-]);
+  ])
+  // Defaults that depend on other settings are written out too, so that a resolved config shows them.
+  .transform((d) => (d.name === 'synthetic' && d.informative === undefined ? { ...d, informative: defaultInformative(d.nFeatures) } : d));
 
 const sparsitySchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('erdos-renyi'), eps: finite.gt(0) }),
@@ -111,10 +132,21 @@ const sparsitySchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('dense') }),
 ]);
 
-const activationSchema = z.union([
-  z.enum(ACTIVATIONS),
-  z.strictObject({ name: z.enum(ACTIVATIONS), alpha: finite.optional() }),
+const warmupEpochs = finite.min(0).default(0);
+const lrScheduleSchema = z.discriminatedUnion('name', [
+  z.strictObject({ name: z.literal('constant'), warmupEpochs }),
+  z.strictObject({ name: z.literal('step'), everyEpochs: positiveInt, gamma: finite.gt(0).max(1).default(0.1), warmupEpochs }),
+  z.strictObject({ name: z.literal('cosine'), minFactor: finite.min(0).max(1).default(0), warmupEpochs }),
 ]);
+
+const activationSchema = z
+  .union([z.enum(ACTIVATIONS), z.strictObject({ name: z.enum(ACTIVATIONS), alpha: finite.optional() })])
+  // The slope of leaky-relu and all-relu is written out, so that a resolved config shows the value used.
+  .transform((a) => {
+    const spec = typeof a === 'string' ? { name: a } : a;
+    const alpha = DEFAULT_ALPHA[spec.name];
+    return alpha !== undefined && spec.alpha === undefined ? { ...spec, alpha } : a;
+  });
 
 const optimizerSchema = z.discriminatedUnion('name', [
   z.strictObject({
@@ -123,8 +155,8 @@ const optimizerSchema = z.discriminatedUnion('name', [
     momentum: finite.min(0).lt(1).default(0.9),
     weightDecay: finite.min(0).default(0.0002),
     nesterov: z.boolean().default(false),
-    /** `l2` (default) or `reference` (the reference SET code's decay; see optim/optimizer.ts). Absent means `l2`. */
-    weightDecayMode: z.enum(['l2', 'reference']).optional(),
+    /** `l2` (default) or `reference` (the reference SET code's decay; see optim/optimizer.ts). */
+    weightDecayMode: z.enum(['l2', 'reference']).default('l2'),
   }),
   z.strictObject({
     name: z.literal('adam'),
@@ -136,11 +168,28 @@ const optimizerSchema = z.discriminatedUnion('name', [
   }),
 ]);
 
+/**
+ * Why `name` cannot be used as a folder name inside `runs/`, or null when it can. A name is a label, never
+ * a path: no separators, no `.`/`..` or other leading-dot names, no control characters (NUL included).
+ */
+export function runNameProblem(name: string): string | null {
+  if (name === '') return 'is empty';
+  if (/[/\\]/.test(name)) return 'contains a path separator (/ or \\)';
+  if (name.startsWith('.')) return 'starts with "." (".", ".." and hidden names are not allowed)';
+  if (/[\u0000-\u001f\u007f]/.test(name)) return 'contains a control character';
+  return null;
+}
+
+const runName = z.string().superRefine((name, ctx) => {
+  const problem = runNameProblem(name);
+  if (problem) ctx.addIssue({ code: 'custom', message: `the run name ${JSON.stringify(name)} ${problem}; a name is a label, not a path (use --out for the folder)` });
+});
+
 /** The zod schema of a run config; `parse` fills every default. */
 export const runConfigSchema = z.strictObject({
-  /** A label for the run (manifests, tables). */
-  name: z.string().default('run'),
-  data: dataSchema.default({ name: 'mnist', testSize: 2000, standardize: false }),
+  /** A label for the run (manifests, tables, and the default output folder `runs/<name>` of `train`). */
+  name: runName.default('run'),
+  data: dataSchema.prefault({ name: 'mnist' }),
   model: z
     .strictObject({
       /** Hidden layer sizes; input and output sizes come from the data. */
@@ -152,17 +201,24 @@ export const runConfigSchema = z.strictObject({
       /** Fan-in of the initialiser for sparse layers: the dense input size, or each neuron's real in-degree. */
       fanIn: z.enum(['dense', 'sparse']).default('dense'),
     })
-    .default({ hidden: [1000, 1000, 1000], sparsity: { kind: 'erdos-renyi', eps: 20 }, activation: 'relu', dropout: 0, init: 'he-uniform', fanIn: 'dense' }),
+    .prefault({}),
   /** An evolution policy: a preset name or a JSON description (validated by the policy registry). */
   policy: z.union([z.string(), z.record(z.string(), z.unknown())]).default('set'),
-  optimizer: optimizerSchema.default({ name: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 0.0002, nesterov: false }),
+  // prefault, not default: the default is parsed like any input, so every setting of the variant is filled in.
+  optimizer: optimizerSchema.prefault({ name: 'sgd' }),
   loss: z.enum(['cross-entropy', 'mse']).default('cross-entropy'),
   training: z
     .strictObject({
       epochs: positiveInt.default(10),
       batchSize: positiveInt.default(128),
+      /** The validation metric that picks the best epoch (and drives early stopping). */
+      monitor: z.enum(MONITORS).default('valAccuracy'),
+      /** Stop after `patience` epochs without a validation improvement of more than `minDelta`; null: never. */
+      earlyStopping: z.strictObject({ patience: positiveInt, minDelta: finite.min(0).default(0) }).nullable().default(null),
+      /** A learning-rate schedule over the run (optim/lr-schedule): constant (default), step or cosine, with optional warm-up. */
+      lrSchedule: lrScheduleSchema.prefault({ name: 'constant' }),
     })
-    .default({ epochs: 10, batchSize: 128 }),
+    .prefault({}),
   /**
    * `auto` (default: the WebAssembly SIMD backend when its kernels are built, else the CPU reference; the
    * manifest records which ran), `cpu` (the readable reference), `wasm`, `gpujs` or `gpujs:MODE`
@@ -191,16 +247,55 @@ export type RunConfigInput = z.input<typeof runConfigSchema>;
  * @throws {@link ConfigError} listing every problem as `path: message`.
  */
 export function parseRunConfig(input: unknown): RunConfig {
+  assertSafeKeys(input, 'run config');
   const r = runConfigSchema.safeParse(input);
   if (!r.success) {
-    const lines = r.error.issues.map((i) => {
-      const path = i.path.length ? i.path.join('.') : '(top level)';
-      const extra = i.code === 'unrecognized_keys' ? ` (${(i as { keys: string[] }).keys.join(', ')})` : '';
-      return `  ${path}: ${i.message}${extra}`;
-    });
-    throw new ConfigError(`invalid run config:\n${lines.join('\n')}`);
+    const lines = formatIssues(r.error.issues, input, { known: knownPaths(), unionHints: UNION_HINTS });
+    throw new ConfigError(`invalid run config:\n${lines.map((l) => `  ${l}`).join('\n')}`);
   }
   return r.data;
+}
+
+/**
+ * Keys of a policy object in the preset form (see evolution/registry), for suggestions only: the policy
+ * itself is validated by the registry.
+ */
+const POLICY_KEYS = ['policy', 'name', 'trigger', 'fraction', 'prune', 'regrow', 'init', 'layers', 'redistribution', 'itop', 'importance', 'zeta', 'final', 'k', 'p', 'start', 'end', 'skipLast', 'sigma'];
+
+let known: string[] | null = null;
+/** Every dotted key of a run config (schema paths and the policy's keys), for "did you mean" suggestions. */
+function knownPaths(): string[] {
+  known ??= [...schemaPaths(runConfigSchema), ...POLICY_KEYS.filter((k) => k !== 'policy').map((k) => `policy.${k}`)];
+  return known;
+}
+
+/** What the union-typed keys accept, for values that fit none of their forms. */
+const UNION_HINTS: Readonly<Record<string, string>> = {
+  'model.activation': `an activation name (one of ${ACTIVATIONS.map((a) => JSON.stringify(a)).join(', ')}) or an object { "name": one of those, "alpha"?: number }`,
+  get policy(): string {
+    return `a policy preset name (one of ${policyPresetNames().map((n) => JSON.stringify(n)).join(', ')}) or a policy object ({ "policy": preset, ...overrides } or { "trigger", "fraction", "prune", "regrow", "init" })`;
+  },
+};
+
+/**
+ * The fully resolved form of a config: validated, every default filled in, and the policy expanded to its
+ * composed form (every part and setting; see {@link policyToJson}). This is what `train --print-config`
+ * prints and what a run's manifest records; it is itself a valid config that describes the same run.
+ * @throws {@link ConfigError} or {@link UnknownNameError} as {@link parseRunConfig} and the policy registry.
+ */
+export function resolveRunConfig(input: unknown): RunConfig {
+  const config = parseRunConfig(input);
+  return { ...config, policy: policyToJson(policyFrom(config.policy as never)) };
+}
+
+/**
+ * Whether a config saved earlier (in a checkpoint) describes the same run as `config`. The saved one is
+ * parsed again first, so a config written before a key had a default (e.g. `optimizer.weightDecayMode`)
+ * still matches the same config with that default filled in.
+ */
+export function sameRunConfig(saved: unknown, config: RunConfig): boolean {
+  const r = runConfigSchema.safeParse(saved);
+  return r.success && JSON.stringify(r.data) === JSON.stringify(runConfigSchema.parse(config));
 }
 
 /**
@@ -216,28 +311,12 @@ export function parseValue(raw: string): unknown {
 }
 
 /**
- * Sets a dotted key (`training.epochs`, `model.sparsity.eps`, `policy.zeta`) in a copy of `config`.
- * A preset name in `policy` becomes `{ policy: NAME }` when one of its settings is set; an unset policy is
- * the default preset (`set`), so `policy.zeta` alone overrides that preset's setting.
- * @throws {@link ConfigError} for an empty key or a path through a non-object.
+ * Sets a dotted key (`training.epochs`, `model.sparsity.eps`, `policy.zeta`) in a copy of `config`: the key
+ * is the nested object it names, merged over `config` by the rule of experiments/merge ({@link mergeConfig}).
+ * So a preset name in `policy` becomes `{ policy: NAME }` when one of its settings is set, and an unset
+ * policy is the default preset (`set`): `policy.zeta` alone overrides that preset's setting.
+ * @throws {@link ConfigError} for an empty key segment or a forbidden one (`__proto__`, `constructor`, `prototype`).
  */
 export function setDotted(config: Record<string, unknown>, key: string, value: unknown): Record<string, unknown> {
-  const parts = key.split('.');
-  if (parts.some((p) => p === '')) throw new ConfigError(`invalid override key "${key}"`);
-  const out = structuredClone(config);
-  let node: Record<string, unknown> = out;
-  for (let i = 0; i < parts.length - 1; i++) {
-    const p = parts[i]!;
-    let next = node[p];
-    if (p === 'policy' && i === 0 && next === undefined) next = 'set'; // the schema's default policy
-    if (p === 'policy' && i === 0 && typeof next === 'string') next = { policy: next };
-    if (next === undefined) next = {};
-    if (typeof next !== 'object' || next === null || Array.isArray(next)) {
-      throw new ConfigError(`cannot set "${key}": "${parts.slice(0, i + 1).join('.')}" is ${JSON.stringify(next)}, not an object`);
-    }
-    node[p] = next;
-    node = next as Record<string, unknown>;
-  }
-  node[parts[parts.length - 1]!] = value;
-  return out;
+  return mergeConfig(config, dottedObject(key, value), `the key "${key}"`);
 }

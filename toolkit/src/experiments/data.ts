@@ -7,28 +7,34 @@
  *
  * @packageDocumentation
  */
-import { ConfigError } from '../core/errors';
+import { ConfigError, DataError } from '../core/errors';
 import { loadCsvRun } from '../data/csv';
 import type { Dataset, DenseDataset } from '../data/dataset';
 import { loadFashionMnist } from '../data/fashion-mnist';
 import { loadIdxDataset } from '../data/idx';
-import { loadLibsvmRun } from '../data/libsvm';
-import { maxAbsScale } from '../data/max-abs';
+import { loadLibsvmRun, type LibsvmOptions } from '../data/libsvm';
+import type { SparseDataset } from '../data/sparse-dataset';
+import { applyMaxAbs, featureMaxAbs } from '../data/max-abs';
 import { loadMnist } from '../data/mnist';
-import { trainTestSplit, type TrainTest } from '../data/split';
+import { stratifiedValidationSplit, trainTestSplit, type Subsettable, type TrainTest } from '../data/split';
 import { syntheticClassification } from '../data/synthetic';
-import { standardize } from '../data/standardize';
+import { applyStandardization, featureStats } from '../data/standardize';
 import type { RunConfig } from './config';
 
-/** The train and test sets of a run (dense: the built-in sets). */
+/**
+ * The parts of a run (dense: the built-in sets): `train` is what the model trains on, `validation` (absent
+ * when `data.validation` is 0) what model selection and early stopping look at, `test` what is reported.
+ */
 export interface RunData {
   readonly train: DenseDataset;
+  readonly validation?: DenseDataset;
   readonly test: DenseDataset;
 }
 
-/** The train and test sets of a run, dense or sparse. */
+/** The parts of a run, dense or sparse (see {@link RunData}). */
 export interface AnyRunData {
   readonly train: Dataset;
+  readonly validation?: Dataset;
   readonly test: Dataset;
 }
 
@@ -45,8 +51,33 @@ export function loadRunData(data: DataConfig, seed: number): RunData {
   if (data.name === 'csv' || data.name === 'libsvm') {
     throw new ConfigError(`data "${data.name}" is loaded by loadRunDataAsync (CSV is read asynchronously, LIBSVM data stays sparse)`);
   }
-  const raw = loadBuiltin(data, seed);
-  return data.standardize ? pair(standardize(raw)) : raw;
+  const parts = holdOut(loadBuiltin(data, seed), data.validation, seed);
+  return data.standardize ? standardizeParts(parts) : parts;
+}
+
+/**
+ * Holds out the validation part of the training set (stratified and seeded: see
+ * {@link stratifiedValidationSplit}); before any scaling, so that the scaling's statistics come from what
+ * the model trains on only.
+ */
+function holdOut<T extends Subsettable<T>>(raw: TrainTest<T>, fraction: number, seed: number): { train: T; validation?: T; test: T } {
+  if (fraction === 0) return { train: raw.train, test: raw.test };
+  const { train, validation } = stratifiedValidationSplit(raw.train, fraction, seed);
+  return { train, validation, test: raw.test };
+}
+
+/** Standardises every part with the training part's statistics. */
+function standardizeParts(d: { train: DenseDataset; validation?: DenseDataset; test: DenseDataset }): RunData {
+  const stats = featureStats(d.train);
+  const train = applyStandardization(d.train, stats), test = applyStandardization(d.test, stats);
+  return d.validation ? { train, validation: applyStandardization(d.validation, stats), test } : { train, test };
+}
+
+/** Scales every part by the training part's per-feature max-abs (sparse data stays sparse). */
+function maxAbsParts(d: { train: SparseDataset; validation?: SparseDataset; test: SparseDataset }): AnyRunData {
+  const m = featureMaxAbs(d.train);
+  const train = applyMaxAbs(d.train, m), test = applyMaxAbs(d.test, m);
+  return d.validation ? { train, validation: applyMaxAbs(d.validation, m), test } : { train, test };
 }
 
 /**
@@ -58,21 +89,30 @@ export function loadRunData(data: DataConfig, seed: number): RunData {
 export async function loadRunDataAsync(data: DataConfig, seed: number): Promise<AnyRunData> {
   switch (data.name) {
     case 'csv': {
-      const raw = await loadCsvRun(sourceOf(data, seed), {
+      const options = {
         label: data.label,
         ...(data.delimiter !== undefined ? { delimiter: data.delimiter } : {}),
         ...(data.features !== undefined ? { features: data.features } : {}),
         ...(data.classes !== undefined ? { classes: data.classes } : {}),
-      });
-      return data.standardize ? pair(standardize(raw)) : raw;
+      };
+      const raw = await loadCsvRun(sourceOf(data, seed), options);
+      const parts = typeof data.validation === 'number'
+        ? holdOut(raw, data.validation, seed)
+        // Read as the test file of a pair whose training file is the run's own: same columns and classes.
+        : { ...raw, validation: (await loadCsvRun({ train: data.train ?? data.file!, test: data.validation.file }, options)).test };
+      return data.standardize ? standardizeParts(parts) : parts;
     }
     case 'libsvm': {
-      const raw = loadLibsvmRun(sourceOf(data, seed), {
+      const options = {
         zeroBased: data.zeroBased,
         ...(data.nFeatures !== undefined ? { nFeatures: data.nFeatures } : {}),
         ...(data.classes !== undefined ? { classes: data.classes } : {}),
-      });
-      return data.scale === 'max-abs' ? pair(maxAbsScale(raw)) : raw;
+      };
+      const raw = loadLibsvmRun(sourceOf(data, seed), options);
+      const parts = typeof data.validation === 'number'
+        ? holdOut(raw, data.validation, seed)
+        : { ...raw, validation: validationLibsvm(data, data.validation.file, raw.train.nFeatures, options) };
+      return data.scale === 'max-abs' ? maxAbsParts(parts) : parts;
     }
     default:
       return loadRunData(data, seed);
@@ -85,9 +125,10 @@ function sourceOf(data: FileDataConfig, seed: number) {
   return { train: data.train!, test: data.test! };
 }
 
-/** Just the train and test parts (drops extra fields such as statistics). */
-function pair<T extends Dataset>(d: TrainTest<T>): TrainTest<T> {
-  return { train: d.train, test: d.test };
+/** A LIBSVM validation file, read with the training file's classes and width. */
+function validationLibsvm(data: Extract<DataConfig, { name: 'libsvm' }>, file: string, width: number, options: LibsvmOptions): SparseDataset {
+  const val = loadLibsvmRun({ train: data.train ?? data.file!, test: file }, { ...options, nFeatures: width }).test;
+  return val;
 }
 
 function loadBuiltin(data: BuiltinDataConfig, seed: number): RunData {
@@ -106,4 +147,24 @@ function loadBuiltin(data: BuiltinDataConfig, seed: number): RunData {
       return trainTestSplit(all, { testFraction: data.testFraction }, seed);
     }
   }
+}
+
+/**
+ * Refuses training data with a single class: a classifier trained on it learns nothing, reports 100%
+ * accuracy on that class and looks like a result. Typical causes: a wrong label column, a file that holds one
+ * class only, or a `limit` that keeps too few samples.
+ * @throws {@link DataError} naming the data set, the class (its label when the data set has class names) and
+ *   the number of samples.
+ */
+export function checkTrainingClasses(train: Dataset): void {
+  const labels = train.labels;
+  if (labels.length === 0) return; // an empty set is the model's error to name ("has no samples")
+  const first = labels[0]!;
+  for (let s = 1; s < labels.length; s++) if (labels[s] !== first) return;
+  const name = train.classNames?.[first];
+  const cls = name !== undefined && name !== String(first) ? `class ${first} ("${name}")` : `class ${first}`;
+  throw new DataError(
+    `training data "${train.name}" has a single class: all ${labels.length} samples are ${cls}; a classifier needs at least two ` +
+      `classes (check the label column or file, the classes option, or a limit that keeps too few samples)`,
+  );
 }

@@ -4,8 +4,11 @@
  *
  * Files in the output folder:
  * - `manifest.json`: config with defaults, seed, versions, machine, backend, start/end time, status;
- * - `metrics.jsonl`: one JSON line per epoch (epoch, loss, accuracy, valLoss, valAccuracy, connections,
- *   seconds, ...), appended as each epoch ends;
+ * - `metrics.jsonl`: one JSON line per epoch (epoch, loss, accuracy, valLoss, valAccuracy (the validation
+ *   part), testLoss, testAccuracy (measured on the same network, before the epoch's evolution), connections,
+ *   seconds, lr, ...), appended as each epoch ends;
+ * - `best-model.json`: the model of the best epoch by the validation metric, saved before that epoch's
+ *   evolution (so it reloads with exactly the logged metrics); absent without validation;
  * - `evolution.jsonl`: one line per layer evolution (counts and magnitudes, not positions);
  * - `model.json`: the trained model (io/model-file);
  * - `result.json`: the summary returned by {@link runConfig}.
@@ -18,27 +21,60 @@ import { policyToJson } from '../evolution/registry';
 import { appendJsonLine, readJsonLines, writeFileAtomic, writeJsonAtomic } from '../io/files';
 import { createManifest } from '../io/manifest';
 import { saveModel } from '../io/model-file';
-import { loadCheckpoint, saveCheckpoint } from '../io/checkpoint';
+import { checkCheckpointArchitecture, loadCheckpoint, mlpArchitecture, saveCheckpoint } from '../io/checkpoint';
 import * as fs from 'node:fs';
 import type { Callbacks, EpochLogs } from '../train/history';
-import { mlp, type Model } from '../train/model';
-import { parseRunConfig, type RunConfig } from './config';
-import { loadRunDataAsync } from './data';
+import { mlp, type Evaluation, type Model } from '../train/model';
 
-/** The summary of a finished run. */
+/** One line of `metrics.jsonl`: the epoch's logs plus the test metrics of the same (pre-evolution) network. */
+export type MetricsLine = EpochLogs & { readonly testLoss: number; readonly testAccuracy: number };
+import { parseRunConfig, sameRunConfig, type RunConfig } from './config';
+import { checkTrainingClasses, loadRunDataAsync } from './data';
+import { planRunMemory, type MemoryPlan } from './estimate';
+import { RunFolderError } from '../core/errors';
+import { configDifference, prepareRunFolder, stoppable, throwIfStopped, type RunFolder } from './run-folder';
+
+/** The version of {@link RunResult} this toolkit writes (results without one are version 1). */
+export const RESULT_VERSION = 2;
+
+/**
+ * The summary of a finished run (version 2). The best epoch is chosen on the validation part only; the test
+ * part is reported for the final model and for the model of the best epoch, never used to choose.
+ */
 export interface RunResult {
+  /** {@link RESULT_VERSION} when written now; 1 for a row of an older toolkit read back (see experiments/result-version). */
+  readonly resultVersion: number;
+  /** Set on rows converted from an older result format: what they lack and why. */
+  readonly note?: string;
+  readonly status: 'finished';
   readonly name: string;
   readonly seed: number;
+  /** Test accuracy and loss of the final model. */
   readonly testAccuracy: number;
   readonly testLoss: number;
-  /** Best validation (test) accuracy over epochs, as the SET paper reports. */
-  readonly bestTestAccuracy: number;
+  /** The epoch (0-based) with the best monitored validation metric; null without validation data. */
+  readonly bestEpoch: number | null;
+  /** The monitored metric (`training.monitor`). */
+  readonly monitor: string;
+  /** Validation accuracy and loss at the best epoch. */
+  readonly bestValAccuracy: number | null;
+  readonly bestValLoss: number | null;
+  /** Test accuracy and loss of the model of the best epoch (saved as `best-model.json`, before it evolved). */
+  readonly testAccuracyAtBest: number | null;
+  readonly testLossAtBest: number | null;
+  /** Validation accuracy and loss of the final model. */
+  readonly valAccuracy: number | null;
+  readonly valLoss: number | null;
+  /** True when early stopping ended the run before `training.epochs`. */
+  readonly stoppedEarly: boolean;
   readonly epochs: number;
   readonly seconds: number;
   /** Total connections and per linear layer. */
   readonly connections: number;
   readonly connectionsPerLayer: readonly number[];
   readonly trainSamples: number;
+  /** Samples held out for validation (0 without validation). */
+  readonly validationSamples: number;
   readonly testSamples: number;
   readonly backend: string;
   /** Set when `auto` did not get its first choice of backend: what it skipped and why. */
@@ -65,16 +101,44 @@ export interface RunOptions {
   readonly threads?: number;
   /** Called once the model is built, before training (e.g. to print its summary). */
   readonly onModel?: (model: Model, config: RunConfig, backend: ResolvedBackend) => void;
+  /**
+   * The most memory the run may plan to use, in bytes (`--max-memory`); default 90% of this machine's.
+   * A run whose estimate exceeds it is refused before the model is built (experiments/estimate).
+   */
+  readonly maxMemoryBytes?: number;
+  /** Called with the memory estimate and its limit once the data is loaded, before the model is built. */
+  readonly onMemory?: (plan: MemoryPlan) => void;
+  /**
+   * Replace the run `outDir` holds (its run files are removed first). Without this or `resume`, a folder
+   * that holds a run is refused with a {@link RunFolderError}, so no run is overwritten by accident.
+   */
+  readonly overwrite?: boolean;
+  /**
+   * Stops the run when aborted: after the batch in progress, or once the epoch that just ended is
+   * checkpointed. The run then throws a {@link RunInterruptedError} (its `signal` is the abort's reason
+   * when that is a string such as `"SIGINT"`), the manifest says `interrupted`, and `resume` continues it.
+   */
+  readonly signal?: AbortSignal;
+  /** Told about what happens to the folder: a stale lock taken over, leftovers removed, an overwrite. */
+  readonly onMessage?: (message: string) => void;
 }
 
-/** The model of `outDir/checkpoint.json` when it exists and was written for the same config. */
-function resumeFrom(out: string, config: RunConfig): Model | null {
+/**
+ * The model of `outDir/checkpoint.json` when it exists (null when it does not).
+ * @throws {@link ConfigError} when it holds another network (layer kinds or sizes); {@link RunFolderError}
+ *   when it was written for another config.
+ */
+function resumeFrom(out: string, config: RunConfig, sizes: readonly number[]): Model | null {
   const file = path.join(out, 'checkpoint.json');
   if (!fs.existsSync(file)) return null;
   // Loaded onto the reference, then moved to the run's backend by the caller.
   const { model, extra } = loadCheckpoint(file, 'cpu');
+  // Another network first, by name: the layer sizes say more than a config difference (io/checkpoint).
+  checkCheckpointArchitecture(file, model, mlpArchitecture(sizes, config.model));
   const saved = (extra as { config?: unknown } | null)?.config;
-  if (JSON.stringify(saved) !== JSON.stringify(config)) return null;
+  // Restarting here would silently replace the folder's run: refuse, and say what differs.
+  // Compared after parsing the saved config again: one written before a key had a default still matches.
+  if (!sameRunConfig(saved, config)) throw new RunFolderError(`cannot resume ${out}: its checkpoint was written for another config (${configDifference(saved, config)}); use --overwrite to replace the run, or another --out folder`);
   return model;
 }
 
@@ -85,12 +149,40 @@ function resumeFrom(out: string, config: RunConfig): Model | null {
  */
 export async function runConfig(input: unknown, options: RunOptions = {}): Promise<RunResult> {
   const config = parseRunConfig(input);
-  const { train, test } = await loadRunDataAsync(config.data, config.seed);
+  if (!options.outDir) return runIn(config, { ...options, callbacks: stoppable(options.callbacks, options.signal) }, null);
+  // The folder is locked and checked before anything else (a second run on it stops at once, before
+  // loading its data) and released however the run ends.
+  const folder = prepareRunFolder(options.outDir, {
+    ...(options.resume ? { resume: true } : {}),
+    ...(options.overwrite ? { overwrite: true } : {}),
+    ...(options.onMessage ? { onMessage: options.onMessage } : {}),
+  });
+  let failure: unknown;
+  try {
+    throwIfStopped(options.signal);
+    return await runIn(config, { ...options, callbacks: stoppable(options.callbacks, options.signal) }, folder);
+  } catch (e) {
+    failure = e;
+    throw e;
+  } finally {
+    const problem = folder.finish(failure);
+    if (problem) options.onMessage?.(problem);
+    folder.release();
+  }
+}
+
+/** The body of {@link runConfig}: `folder` is the locked, prepared output folder (null without `outDir`). */
+async function runIn(config: RunConfig, options: RunOptions, folder: RunFolder | null): Promise<RunResult> {
+  const { train, validation, test } = await loadRunDataAsync(config.data, config.seed);
   const sizes = [train.nFeatures, ...config.model.hidden, Math.max(train.nClasses, test.nClasses)];
+  // --- Refused before anything large is allocated: degenerate data, and work beyond the memory limit. ---
+  checkTrainingClasses(train);
+  const memory = planRunMemory(config, { train, validation, test }, options.maxMemoryBytes);
+  options.onMemory?.(memory);
   const out = options.outDir;
   // Resolved once, so that the manifest records the backend and gpu.js mode that really run (and any fallback).
   const chosen = resolveBackend(config.backend, options.threads === undefined ? {} : { threads: options.threads });
-  const resumed = out && options.resume ? resumeFrom(out, config) : null;
+  const resumed = out && options.resume ? resumeFrom(out, config, sizes) : null;
   resumed?.network.setBackend(chosen.backend);
   const model = resumed ?? mlp(sizes, {
     sparsity: config.model.sparsity,
@@ -110,12 +202,15 @@ export async function runConfig(input: unknown, options: RunOptions = {}): Promi
       ...(model.backend.resident !== undefined ? { resident: model.backend.resident } : {}),
       ...(chosen.fellBack ? { fellBack: chosen.fellBack } : {}),
     },
-    { sizes, connectionsPerLayer: model.connectionsPerLayer(), connections: model.connectionCount(), trainSamples: train.nSamples, testSamples: test.nSamples });
-  const epochs: EpochLogs[] = [];
+    { sizes, connectionsPerLayer: model.connectionsPerLayer(), connections: model.connectionCount(), trainSamples: train.nSamples, validationSamples: validation?.nSamples ?? 0, testSamples: test.nSamples,
+      memoryEstimate: { bytes: memory.estimate.bytes, limitBytes: memory.limit.bytes, breakdown: memory.estimate.breakdown } });
+  // Times that span every session of a resumed run: the first start, and the earlier sessions (run-folder).
+  if (folder) Object.assign(manifest, folder.manifestFields(model.epochsDone));
+  const epochs: MetricsLine[] = [];
   if (out) {
     if (resumed) {
       // Keep the metrics of the epochs the checkpoint covers; drop any written after it.
-      const kept = readJsonLines<EpochLogs>(path.join(out, 'metrics.jsonl')).filter((m) => m.epoch < resumed.epochsDone);
+      const kept = readJsonLines<MetricsLine>(path.join(out, 'metrics.jsonl')).filter((m) => m.epoch < resumed.epochsDone);
       writeFileAtomic(path.join(out, 'metrics.jsonl'), kept.map((m) => JSON.stringify(m) + '\n').join(''));
       const evo = path.join(out, 'evolution.jsonl');
       const keptEvo = fs.existsSync(evo) ? readJsonLines<{ epoch: number }>(evo).filter((r) => r.epoch < resumed.epochsDone) : [];
@@ -130,18 +225,33 @@ export async function runConfig(input: unknown, options: RunOptions = {}): Promi
 
   const user = options.callbacks ?? {};
   const t0 = performance.now();
+  // Test metrics of each epoch, measured on the same network as its validation metrics (before evolution).
+  const testOf = new Map<number, Evaluation>();
+  const fitting = model.epochsDone < config.training.epochs && !model.selection?.stopped;
   try {
-    if (model.epochsDone < config.training.epochs) await model.fit(train, {
+    if (fitting) await model.fit(train, {
       epochs: config.training.epochs - model.epochsDone,
       totalEpochs: config.training.epochs,
       batchSize: config.training.batchSize,
-      validationData: test,
+      ...(validation ? { validationData: validation } : {}),
+      monitor: config.training.monitor,
+      ...(config.training.earlyStopping ? { earlyStopping: config.training.earlyStopping } : {}),
+      lrSchedule: config.training.lrSchedule,
       callbacks: {
         ...user,
+        onValidationEnd: async (info) => {
+          testOf.set(info.epoch, model.evaluate(test, { batchSize: Math.max(config.training.batchSize, 256) }));
+          // The best model is saved now, before this epoch's evolution changes it: reloading it gives exactly
+          // the metrics logged for this epoch.
+          if (out && info.improved) saveModel(model, path.join(out, 'best-model.json'));
+          await user.onValidationEnd?.(info);
+        },
         onEpochEnd: async (logs) => {
-          epochs.push(logs);
+          const t = testOf.get(logs.epoch) ?? model.evaluate(test, { batchSize: Math.max(config.training.batchSize, 256) });
+          const line: MetricsLine = { ...logs, testLoss: t.loss, testAccuracy: t.accuracy };
+          epochs.push(line);
           if (out) {
-            appendJsonLine(path.join(out, 'metrics.jsonl'), { ...logs, testLoss: logs.valLoss, testAccuracy: logs.valAccuracy });
+            appendJsonLine(path.join(out, 'metrics.jsonl'), line);
             saveCheckpoint(model, path.join(out, 'checkpoint.json'), { config });
           }
           await user.onEpochEnd?.(logs);
@@ -160,17 +270,31 @@ export async function runConfig(input: unknown, options: RunOptions = {}): Promi
     throw e;
   }
   const final = model.evaluate(test);
+  const finalVal = validation ? model.evaluate(validation) : null;
+  const bestEpoch = validation ? model.selection?.bestEpoch ?? null : null;
+  const best = bestEpoch === null ? undefined : epochs.find((e) => e.epoch === bestEpoch);
   const result: RunResult = {
+    resultVersion: RESULT_VERSION,
+    status: 'finished',
     name: config.name,
     seed: config.seed,
     testAccuracy: final.accuracy,
     testLoss: final.loss,
-    bestTestAccuracy: Math.max(...epochs.map((e) => e.valAccuracy ?? 0)),
+    bestEpoch,
+    monitor: config.training.monitor,
+    bestValAccuracy: best?.valAccuracy ?? null,
+    bestValLoss: best?.valLoss ?? null,
+    testAccuracyAtBest: best?.testAccuracy ?? null,
+    testLossAtBest: best?.testLoss ?? null,
+    valAccuracy: finalVal?.accuracy ?? null,
+    valLoss: finalVal?.loss ?? null,
+    stoppedEarly: model.selection?.stopped ?? false,
     epochs: epochs.length,
     seconds: (performance.now() - t0) / 1000,
     connections: model.connectionCount(),
     connectionsPerLayer: model.connectionsPerLayer(),
     trainSamples: train.nSamples,
+    validationSamples: validation?.nSamples ?? 0,
     testSamples: test.nSamples,
     backend: `${model.backend.name}:${model.backend.mode}`,
     ...(chosen.fellBack ? { backendFellBack: chosen.fellBack } : {}),

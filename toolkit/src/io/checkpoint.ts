@@ -6,7 +6,9 @@
  * - `loss`, `optimizer` (its full spec), `policy` (the composed-form JSON);
  * - `optimizerState`: `{ steps, params: { [paramName]: base64 Float32Array[] } }` (per-connection state);
  * - `evolutionState`: the usage history of tracked layers (`{ [layer]: { rows, cols, rowPtr, colIdx } }`);
- * - `training`: `{ seed, step, epochsDone, plannedEpochs }`. Random numbers are drawn from streams named
+ * - `training`: `{ seed, step, epochsDone, plannedEpochs, selection?, fit? }` (`selection`: model selection's best
+ *   epoch and early-stopping count, so a resumed run selects and stops as an uninterrupted one; `fit`: the last
+ *   fit's monitor, early stopping, learning-rate schedule, batch size and planned epochs, as a record); Random numbers are drawn from streams named
  *   by (seed, purpose, epoch or step, layer), so the seed and the position ARE the generator state;
  * - `extra`: free JSON for the caller (the experiment runner keeps its config there);
  * - `sha256` over the rest.
@@ -16,10 +18,14 @@
  *
  * @packageDocumentation
  */
+import { ConfigError } from '../core/errors';
 import { policyFrom, policyToJson } from '../evolution/registry';
+import { DenseLinear } from '../nn/dense-linear';
+import type { Sequential } from '../nn/sequential';
+import { SparseLinear } from '../nn/sparse-linear';
 import { CsrMatrix } from '../sparse/csr';
 import type { OptimizerSpec } from '../optim/optimizer';
-import { Model, type LossName } from '../train/model';
+import { Model, MONITORS, type FitSettings, type LossName, type Monitor, type SelectionState } from '../train/model';
 import { version } from '../version';
 import { writeFileAtomic } from './files';
 import { b64, digest, f32, i32, layerRecord, ModelFileError, networkFrom, parseDocument, readText, type Rec } from './model-file';
@@ -48,7 +54,12 @@ export function checkpointToJson(model: Model, extra: unknown = null): string {
     policy: policyToJson(model.policy),
     optimizerState: { steps: model.optimizer.steps, params: state },
     evolutionState: evo,
-    training: { seed: model.seed, step: model.step, epochsDone: model.epochsDone, plannedEpochs: model.plannedEpochs },
+    training: {
+      seed: model.seed, step: model.step, epochsDone: model.epochsDone, plannedEpochs: model.plannedEpochs,
+      ...(model.selection ? { selection: { ...model.selection } } : {}),
+      // How it was trained (monitor, early stopping, learning-rate schedule): a record, not read back into fit.
+      ...(model.fitSettings ? { fit: model.fitSettings } : {}),
+    },
     extra,
     sha256: '',
   };
@@ -110,10 +121,27 @@ export function checkpointFromJson(text: string, source = 'checkpoint', backend 
     }
     model.evolutionState.everUsed.set(Number(key), w);
   }
+  model.selection = selectionFrom(training.selection, source);
+  if (training.fit !== undefined) model.fitSettings = training.fit as FitSettings;
   model.step = step;
   model.epochsDone = epochsDone;
   model.plannedEpochs = plannedEpochs;
   return { model, extra: doc.extra ?? null };
+}
+
+/** Model selection's saved state (absent in checkpoints of runs without validation, and in older ones). */
+function selectionFrom(v: unknown, source: string): SelectionState | null {
+  if (v === undefined || v === null) return null;
+  const r = v as Rec;
+  const num = (k: string) => {
+    if (typeof r[k] !== 'number' || !Number.isFinite(r[k])) throw new ModelFileError(`${source}: training.selection.${k} is missing or not a finite number`);
+    return r[k] as number;
+  };
+  if (!(MONITORS as readonly unknown[]).includes(r.monitor)) throw new ModelFileError(`${source}: training.selection.monitor must be one of ${MONITORS.join(', ')}, got ${JSON.stringify(r.monitor)}`);
+  return {
+    monitor: r.monitor as Monitor, bestEpoch: int(r.bestEpoch, `${source}: training.selection.bestEpoch`), bestValue: num('bestValue'),
+    stopReference: num('stopReference'), wait: int(r.wait, `${source}: training.selection.wait`), stopped: r.stopped === true,
+  };
 }
 
 /** Saves a checkpoint atomically (a reader sees the old or the new file, never half of one). */
@@ -127,4 +155,51 @@ export function saveCheckpoint(model: Model, file: string, extra: unknown = null
  */
 export function loadCheckpoint(file: string, backend = 'cpu'): LoadedCheckpoint {
   return checkpointFromJson(readText(file, 'checkpoint'), file, backend);
+}
+
+/**
+ * The architecture of a network, one entry per layer: `kind nIn->nOut` for linear layers, the kind alone
+ * for the others, e.g. `['sparse-linear 784->1000', 'relu', 'sparse-linear 1000->10']`. Connections,
+ * weights and rates are not part of it: they change in training or are settings.
+ */
+export function networkArchitecture(net: Sequential): string[] {
+  return net.layers.map((l) => (l instanceof SparseLinear || l instanceof DenseLinear ? `${l.kind} ${l.nIn}->${l.nOut}` : l.kind));
+}
+
+/** What {@link mlpArchitecture} needs of a model config (the `model` part of a run config). */
+export interface MlpArchitectureSpec {
+  readonly sparsity: { readonly kind: string };
+  readonly activation: string | { readonly name: string };
+  readonly dropout: number;
+}
+
+/** The architecture (see {@link networkArchitecture}) that nn/mlp builds for `sizes` and a model config. */
+export function mlpArchitecture(sizes: readonly number[], model: MlpArchitectureSpec): string[] {
+  const linear = model.sparsity.kind === 'dense' ? 'dense-linear' : 'sparse-linear';
+  const activation = typeof model.activation === 'string' ? model.activation : model.activation.name;
+  const out: string[] = [];
+  for (let l = 0; l + 1 < sizes.length; l++) {
+    out.push(`${linear} ${sizes[l]}->${sizes[l + 1]}`);
+    if (l + 2 < sizes.length) {
+      out.push(activation);
+      if (model.dropout > 0) out.push('dropout');
+    }
+  }
+  return out;
+}
+
+/**
+ * Checks that a loaded checkpoint holds the network a config asks for, before a run resumes from it:
+ * resuming a different network would mix two models' results in one folder.
+ * @param file - the checkpoint, for the message.
+ * @param expected - the config's architecture, e.g. {@link mlpArchitecture}(sizes, config.model).
+ * @throws {@link ConfigError} naming the file and both architectures.
+ */
+export function checkCheckpointArchitecture(file: string, model: Model, expected: readonly string[]): void {
+  const saved = networkArchitecture(model.network);
+  if (saved.length === expected.length && saved.every((s, i) => s === expected[i])) return;
+  throw new ConfigError(
+    `cannot resume from ${file}: it holds the network [${saved.join(', ')}] but the config asks for ` +
+      `[${expected.join(', ')}]; resume with the config that wrote it, or start over in another folder (or with --overwrite)`,
+  );
 }

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import type { UnaryOp } from '../backend/backend';
 import { getBackend } from '../backend/registry';
-import { SynapsesError } from '../core/errors';
+import { registerErrorType, SynapsesError } from '../core/errors';
 import { CsrMatrix } from '../sparse/csr';
 import { SRelu, Softmax, UnaryActivation } from '../nn/activation';
 import { DenseLinear } from '../nn/dense-linear';
@@ -33,6 +33,8 @@ export const MODEL_FORMAT_VERSION = 1;
 
 /** A model file that cannot be read: missing, truncated, corrupted, foreign or from a newer toolkit. */
 export class ModelFileError extends SynapsesError {}
+// So that a corrupt checkpoint found in an ablation worker reaches the main thread as a ModelFileError.
+registerErrorType(ModelFileError);
 
 /** A JSON object. */
 export type Rec = Record<string, unknown>;

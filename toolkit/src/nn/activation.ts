@@ -15,6 +15,9 @@ export const ACTIVATIONS = ['relu', 'leaky-relu', 'all-relu', 'srelu', 'tanh', '
 /** An activation name. */
 export type ActivationName = (typeof ACTIVATIONS)[number];
 
+/** The default `alpha` of the activations that have one (run configs fill it in from here). */
+export const DEFAULT_ALPHA: Readonly<Partial<Record<ActivationName, number>>> = { 'leaky-relu': 0.01, 'all-relu': 0.6 };
+
 /**
  * How to build an activation. `alpha` is the negative slope for `leaky-relu` (default 0.01) and the
  * magnitude of the alternating slope for `all-relu` (default 0.6; 0.75 for CIFAR-10 in Curci et al.).
@@ -27,8 +30,8 @@ export interface ActivationSpec {
 /** A parameter-free element-wise activation (ReLU, leaky ReLU / All-ReLU, tanh, sigmoid, identity). */
 export class UnaryActivation extends ElementwiseLayer implements Layer {
   readonly kind: string;
-  private input = new Float32Array(0);
-  private output = new Float32Array(0);
+  private input: Float32Array = new Float32Array(0);
+  private output: Float32Array = new Float32Array(0);
   private readonly out = new Buffer();
   private readonly dIn = new Buffer();
 
@@ -70,7 +73,7 @@ export class SRelu extends ElementwiseLayer implements Layer {
   readonly p: SReluParams;
   private readonly g: SReluParams;
   private readonly paramList: Param[];
-  private input = new Float32Array(0);
+  private input: Float32Array = new Float32Array(0);
   private readonly out = new Buffer();
   private readonly dIn = new Buffer();
 
@@ -116,7 +119,7 @@ export class SRelu extends ElementwiseLayer implements Layer {
 /** Softmax over the features of each sample (for MSE on probabilities; cross-entropy applies its own). */
 export class Softmax extends ElementwiseLayer implements Layer {
   readonly kind = 'softmax';
-  private output = new Float32Array(0);
+  private output: Float32Array = new Float32Array(0);
   private readonly out = new Buffer();
   private readonly dIn = new Buffer();
   forward(x: Float32Array, batch: number, _ctx: ForwardContext): Float32Array {
@@ -151,12 +154,12 @@ export function activationLayer(spec: ActivationSpec, n: number, hiddenIndex: nu
     case 'identity':
       return new UnaryActivation(n, 'identity');
     case 'leaky-relu': {
-      const a = spec.alpha ?? 0.01;
+      const a = spec.alpha ?? DEFAULT_ALPHA['leaky-relu']!;
       check(Number.isFinite(a), `leaky-relu alpha must be finite, got ${a}`);
       return new UnaryActivation(n, 'leaky-relu', a);
     }
     case 'all-relu': {
-      const a = spec.alpha ?? 0.6;
+      const a = spec.alpha ?? DEFAULT_ALPHA['all-relu']!;
       check(Number.isFinite(a), `all-relu alpha must be finite, got ${a}`);
       return new UnaryActivation(n, 'leaky-relu', hiddenIndex % 2 === 0 ? -a : a, 'all-relu');
     }

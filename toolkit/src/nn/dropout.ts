@@ -17,7 +17,7 @@ import { Buffer, ByteBuffer, ElementwiseLayer, type ForwardContext, type Layer, 
 /** A dropout layer. Its mask for a batch is the counter-based stream `streamKey(seed, 'dropout', step, index)`. */
 export class Dropout extends ElementwiseLayer implements Layer {
   readonly kind = 'dropout';
-  private mask = new Uint8Array(0);
+  private mask: Uint8Array = new Uint8Array(0);
   private active = false;
   private readonly masks = new ByteBuffer();
   private readonly out = new Buffer();

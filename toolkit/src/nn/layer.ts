@@ -98,7 +98,7 @@ export abstract class ElementwiseLayer {
  * plain Float32Array. Views stay valid until the next call that grows the buffer or changes the backend.
  */
 export class Buffer {
-  private data = new Float32Array(0);
+  private data: Float32Array = new Float32Array(0);
   private owner: Backend | null = null;
   private last: Float32Array = this.data;
 
@@ -117,7 +117,7 @@ export class Buffer {
 
 /** {@link Buffer} for bytes (dropout masks), allocated with the backend's `allocUint8` when it has one. */
 export class ByteBuffer {
-  private data = new Uint8Array(0);
+  private data: Uint8Array = new Uint8Array(0);
   private owner: Backend | null = null;
   private last: Uint8Array = this.data;
 

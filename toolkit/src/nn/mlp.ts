@@ -84,39 +84,52 @@ export function mlpNetwork(sizes: readonly number[], options: MlpOptions = {}): 
   const shapes = sizes.slice(0, -1).map((nIn, l) => ({ nIn, nOut: sizes[l + 1]! }));
   const erk = sparsity.kind === 'erk' ? erkDensities(shapes, sparsity.density) : null;
   const layers: Layer[] = [];
-  shapes.forEach(({ nIn, nOut }, l) => {
-    const name = `layers.${l}`;
-    const initRng = rngFor(seed, 'init', l);
-    if (sparsity.kind === 'dense') {
-      layers.push(new DenseLinear(nIn, nOut, initWeights(new Float32Array(nIn * nOut), init, nIn, nOut, initRng), name));
-    } else {
-      const topoRng = rngFor(seed, 'topology', l);
-      let w: CsrMatrix;
-      switch (sparsity.kind) {
-        case 'erdos-renyi':
-          w = erdosRenyi(nIn, nOut, sparsity.eps, topoRng);
-          break;
-        case 'density':
-          w = uniformDensity(nIn, nOut, sparsity.density, topoRng);
-          break;
-        case 'erk':
-          w = uniformDensity(nIn, nOut, erk![l]!, topoRng);
-          break;
-        default:
-          throw new InvalidArgumentError(`unknown sparsity kind "${(sparsity as { kind: string }).kind}"; known: erdos-renyi, density, erk, dense`);
-      }
-      if ((options.fanIn ?? 'dense') === 'sparse') {
-        for (let j = 0; j < nOut; j++) {
-          const a = w.rowPtr[j]!, b = w.rowPtr[j + 1]!;
-          if (b > a) initWeights(w.values.subarray(a, b), init, b - a, nOut, initRng);
+  try {
+    shapes.forEach(({ nIn, nOut }, l) => {
+      const name = `layers.${l}`;
+      const initRng = rngFor(seed, 'init', l);
+      if (sparsity.kind === 'dense') {
+        layers.push(new DenseLinear(nIn, nOut, initWeights(new Float32Array(nIn * nOut), init, nIn, nOut, initRng), name));
+      } else {
+        const topoRng = rngFor(seed, 'topology', l);
+        let w: CsrMatrix;
+        switch (sparsity.kind) {
+          case 'erdos-renyi':
+            w = erdosRenyi(nIn, nOut, sparsity.eps, topoRng);
+            break;
+          case 'density':
+            w = uniformDensity(nIn, nOut, sparsity.density, topoRng);
+            break;
+          case 'erk':
+            w = uniformDensity(nIn, nOut, erk![l]!, topoRng);
+            break;
+          default:
+            throw new InvalidArgumentError(`unknown sparsity kind "${(sparsity as { kind: string }).kind}"; known: erdos-renyi, density, erk, dense`);
         }
-      } else initWeights(w.values, init, nIn, nOut, initRng);
-      layers.push(new SparseLinear(w, name));
+        if ((options.fanIn ?? 'dense') === 'sparse') {
+          for (let j = 0; j < nOut; j++) {
+            const a = w.rowPtr[j]!, b = w.rowPtr[j + 1]!;
+            if (b > a) initWeights(w.values.subarray(a, b), init, b - a, nOut, initRng);
+          }
+        } else initWeights(w.values, init, nIn, nOut, initRng);
+        layers.push(new SparseLinear(w, name));
+      }
+      if (l < shapes.length - 1) {
+        layers.push(activationLayer(act, nOut, l, rngFor(seed, 'activation', l), `activations.${l}`));
+        if (dropout > 0) layers.push(new Dropout(nOut, dropout, l));
+      }
+    });
+    // Attaching the backend copies the parameters into its memory (the wasm backend's arena) when it has one.
+    return new Sequential(layers, backend);
+  } catch (e) {
+    // A typed array beyond V8's limits (2^32 elements) or beyond what the allocator can give: say which
+    // network, instead of a bare "Invalid typed array length" from deep inside a topology builder.
+    if (e instanceof RangeError) {
+      throw new InvalidArgumentError(
+        `cannot allocate the ${sizes.join('-')} network (${sparsity.kind}${'eps' in sparsity ? ` eps=${sparsity.eps}` : ''}${'density' in sparsity ? ` density=${sparsity.density}` : ''}): ` +
+          `${e.message}; use smaller layers or a sparser model`,
+      );
     }
-    if (l < shapes.length - 1) {
-      layers.push(activationLayer(act, nOut, l, rngFor(seed, 'activation', l), `activations.${l}`));
-      if (dropout > 0) layers.push(new Dropout(nOut, dropout, l));
-    }
-  });
-  return new Sequential(layers, backend);
+    throw e;
+  }
 }

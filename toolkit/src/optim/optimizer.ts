@@ -71,6 +71,11 @@ export interface Optimizer {
   /** Number of steps taken. */
   readonly steps: number;
   /**
+   * Factor on `spec.lr` for the next steps (a learning-rate schedule sets it before each step; default 1).
+   * The spec keeps the base rate, so checkpoints and manifests record what the user asked for.
+   */
+  lrScale: number;
+  /**
    * Restores a saved state (checkpoints): the step count, and for each parameter the state arrays
    * `states(param)` returns (each the parameter's length), or zero state when it returns undefined.
    * @throws {@link ConfigError} when a saved array has the wrong number of slots or entries.
@@ -100,6 +105,7 @@ class StatefulOptimizer implements Optimizer {
   /** The backend of the last step: state arrays live in its memory when it has an allocator. */
   private backend: Backend | null = null;
   steps = 0;
+  lrScale = 1;
   constructor(
     readonly spec: Required<SgdSpec> | Required<AdamSpec>,
     private readonly slots: number,
@@ -168,7 +174,8 @@ class StatefulOptimizer implements Optimizer {
     for (const p of params) {
       const s = this.stateOf(p);
       if (this.spec.name === 'sgd') {
-        const { lr, momentum, nesterov, weightDecay, weightDecayMode } = this.spec;
+        const { momentum, nesterov, weightDecay, weightDecayMode } = this.spec;
+        const lr = this.spec.lr * this.lrScale;
         if (weightDecayMode === 'reference') {
           // p - lr * v - wd * p: the decay first, then the step with no decay of its own (its update,
           // lr * v, does not depend on p, so the order changes nothing but float32 rounding).
@@ -183,7 +190,8 @@ class StatefulOptimizer implements Optimizer {
           sgd.push({ param: p.values, grad: p.grad, velocity: s[0]!, h: { lr, momentum, nesterov, weightDecay: p.decay ? weightDecay : 0 } });
         }
       } else {
-        const { lr, beta1, beta2, epsilon } = this.spec;
+        const { beta1, beta2, epsilon } = this.spec;
+        const lr = this.spec.lr * this.lrScale;
         backend.adamStep(p.values, p.grad, s[0]!, s[1]!, {
           lr, beta1, beta2, epsilon, weightDecay: p.decay ? this.spec.weightDecay : 0, step: this.steps,
         });

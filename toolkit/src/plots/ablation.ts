@@ -1,6 +1,7 @@
 /**
  * Ablation figures from a results table given as plain rows, one per run:
- * `{ policy: 'set', zeta: 0.3, seed: 0, testAccuracy: 0.97, connections: 89797, ... }`.
+ * `{ policy: 'set', zeta: 0.3, seed: 0, testAccuracy: 0.97, testAccuracyAtBest: 0.975, connections: 89797, ... }`
+ * (`testAccuracy` is the final model's; `testAccuracyAtBest` the model's of the best validation epoch).
  * - {@link ablationComparison}: a metric grouped by the varied keys, as bars (mean +- std over seeds) or
  *   box plots (every run shown);
  * - {@link accuracyVsConnections}: accuracy against the number of connections, one line per method (SET,
@@ -38,9 +39,12 @@ function metricValue(row: AblationRow, key: string, i: number, what: string, sca
   return finiteNumber(row[key], `${what}: row ${i}, ${key}`) * scale;
 }
 
-/** Whether a metric is a fraction to show in percent (names ending in "accuracy", by default). */
+/**
+ * Whether a metric is a fraction to show in percent, by default: names ending in "accuracy", or in
+ * "AccuracyAtBest" (a result's `testAccuracyAtBest`, the test accuracy of the best validation epoch's model).
+ */
 function isAccuracy(metric: string): boolean {
-  return /accuracy$/i.test(metric);
+  return /accuracy(AtBest)?$/i.test(metric);
 }
 
 /** Options of {@link ablationComparison}. */
@@ -53,7 +57,7 @@ export interface AblationOptions extends PlotOptions {
   readonly kind?: 'bar' | 'box';
   /** The key coloured (one trace per value); default the last of `groupBy` when there are two or more. */
   readonly colorBy?: string;
-  /** Show accuracies in percent (default: true for metrics whose name ends in "accuracy"). */
+  /** Show accuracies in percent (default: true for metrics whose name ends in "accuracy" or "AccuracyAtBest"). */
   readonly percent?: boolean;
   /** y axis title (default: the metric's name). */
   readonly yTitle?: string;
@@ -161,7 +165,7 @@ export interface AccuracyVsConnectionsOptions extends PlotOptions {
   readonly y?: string;
   /** Logarithmic x axis (default true). */
   readonly logX?: boolean;
-  /** Show accuracies in percent (default: true for metrics ending in "accuracy"). */
+  /** Show accuracies in percent (default: true for metrics ending in "accuracy" or "AccuracyAtBest"). */
   readonly percent?: boolean;
 }
 

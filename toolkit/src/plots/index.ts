@@ -10,7 +10,8 @@ export {
 } from './style';
 export { meanStd, histogram, type MeanStd, type Histogram } from './summary';
 export {
-  learningCurves, summariseRuns, type EpochMetrics, type LabeledRun, type CurveGroup, type CurveStats, type CurveMetric, type LearningCurveOptions,
+  learningCurves, summariseRuns, bestValidationEpoch, CURVE_SPLITS, type EpochMetrics, type LabeledRun, type CurveGroup, type CurveStats, type CurveMetric,
+  type CurveSplit, type CurveMonitor, type LearningCurveOptions,
 } from './learning-curves';
 export { inputConnectivity, imageShapeFor, type ConnectivitySnapshot, type InputConnectivityOptions } from './connectivity';
 export { hurwitzZeta, fitPowerLaw, powerLawPmf, powerLawCcdf, samplePowerLaw, type PowerLawFit, type PowerLawOptions } from './powerlaw';

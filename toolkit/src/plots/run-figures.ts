@@ -1,6 +1,7 @@
 /**
  * The standard figures of a run folder (as written by `synapses-ts train` / `runConfig`):
- * - `learning-curves` from `metrics.jsonl`;
+ * - `learning-curves` from `metrics.jsonl`: training, validation and test, with the best epoch of
+ *   `result.json` (chosen on validation only) marked;
  * - `input-connectivity`, `degrees-hidden-<h>` (one per hidden layer), `weight-histograms` and
  *   `spy-layer-<l>` (one per sparse layer) from `model.json`. The initial topology is rebuilt from the
  *   seed and config in `manifest.json` (the toolkit's topologies are a function of them), so connectivity
@@ -18,6 +19,8 @@ import { ablationFigures, isAblationDir } from './ablation-figures';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DataError, InvalidArgumentError, ShapeError } from '../core/errors';
+import { upgradeResult } from '../experiments/result-version';
+import type { RunResult } from '../experiments/run';
 import { readJsonLines, writeFileAtomic } from '../io/files';
 import { loadModel } from '../io/model-file';
 import { DenseLinear } from '../nn/dense-linear';
@@ -30,7 +33,7 @@ import { evolutionStats, type EvolutionRecord } from './evolution-stats';
 import { BrowserNotFoundError, browserAvailable, chromiumPath, FigureExporter, IMAGE_FORMATS, type FigureFormat } from './export';
 import type { Figure } from './figure';
 import { figureHtmlDocument } from './html';
-import { learningCurves, type EpochMetrics } from './learning-curves';
+import { learningCurves, type CurveMonitor, type EpochMetrics } from './learning-curves';
 import { spyPlot } from './spy';
 import { noDataFigure } from './style';
 import { weightHistograms, type WeightLayer } from './weights';
@@ -54,8 +57,35 @@ export interface RunFigures {
 interface ManifestLike {
   name?: string;
   seed?: number;
-  config?: { seed?: number; model?: Record<string, unknown>; policy?: unknown };
+  config?: { seed?: number; model?: Record<string, unknown>; policy?: unknown; training?: { monitor?: unknown } };
   facts?: { sizes?: number[] };
+}
+
+/**
+ * How the learning curves mark the best epoch: `result.json`'s `bestEpoch` when the run finished (null: it
+ * had no validation part), else the best so far by the manifest's monitored metric.
+ */
+function bestEpochOptions(
+  result: (RunResult & { note?: string }) | undefined,
+  manifest: ManifestLike | undefined,
+  metrics: readonly EpochMetrics[],
+  resultFile: string,
+  notes: string[],
+): { bestEpoch?: number | null; monitor?: CurveMonitor } {
+  // upgradeResult marks a version-1 result (no resultVersion) as such, with every selection field null.
+  if (result && (result.resultVersion as number) === 1) {
+    notes.push(`learning-curves: result.json was written before validation existed (result version 1): no epoch was chosen on validation, and its metrics.jsonl's val* columns are the test set (drawn as test). ${result.note ?? ''}`.trim());
+    return { bestEpoch: null };
+  }
+  if (result) {
+    const best = result.bestEpoch;
+    if (best !== null && !metrics.some((m) => m.epoch === best)) {
+      throw new DataError(`${resultFile}: bestEpoch ${String(best)} is not one of the epochs of metrics.jsonl`);
+    }
+    return { bestEpoch: best };
+  }
+  const monitor = manifest?.config?.training?.monitor;
+  return monitor === 'valLoss' || monitor === 'valAccuracy' ? { monitor } : {};
 }
 
 function readJson(file: string): unknown {
@@ -133,7 +163,12 @@ export function runFigures(runDir: string): RunFigures {
   const curvesTitle = `${runName}: loss and accuracy per epoch`;
   const metrics = has('metrics.jsonl') ? readLines<EpochMetrics>(file('metrics.jsonl')) : [];
   if (metrics.length > 0) {
-    figures.push({ name: 'learning-curves', title: curvesTitle, figure: build(file('metrics.jsonl'), () => learningCurves(metrics, { label: runName, column: 'double' })) });
+    const result = has('result.json') ? upgradeResult<RunResult>(readJson(file('result.json')), file('result.json')) : undefined;
+    const best = bestEpochOptions(result, manifest, metrics, file('result.json'), notes);
+    const title = typeof best.bestEpoch === 'number'
+      ? `${curvesTitle} (test solid, validation dashed, training dotted; the star marks epoch ${best.bestEpoch + 1}, the best on validation)`
+      : curvesTitle;
+    figures.push({ name: 'learning-curves', title, figure: build(file('metrics.jsonl'), () => learningCurves(metrics, { label: runName, column: 'double', ...best })) });
   } else noData('learning-curves', curvesTitle, has('metrics.jsonl') ? 'metrics.jsonl has no epochs yet' : 'no metrics.jsonl in the run folder');
 
   // Figures of the trained model.

@@ -5,6 +5,7 @@
  *
  * @packageDocumentation
  */
+import { ConfigError } from '../core/errors';
 import { rngFor } from '../core/rng';
 import { pruneLayer, regrowLayer, removeEntries, type EvolvedLayer, type PrunedLayer } from '../evolution/evolve';
 import { selectsLayer } from '../evolution/registry';
@@ -28,6 +29,33 @@ export function evolvableLayers(net: Sequential, policy: Policy): { layer: Spars
     if (layer instanceof SparseLinear && layer.evolvable && selectsLayer(policy, l, linear.length)) out.push({ layer, index: l });
   });
   return out;
+}
+
+/**
+ * Checks that a policy's explicit layer list (`policy.layers: [0, 2]`) names layers that exist and can
+ * evolve: a selection that names none of them would leave evolution silently off.
+ * @throws {@link ConfigError} listing the network's linear layers (index, name, sizes) and which of them
+ *   are evolvable, for an index beyond the network, or one that names a layer that cannot evolve (dense, or
+ *   sparse but fully connected).
+ */
+export function checkPolicyLayers(net: Sequential, policy: Policy): void {
+  if (!Array.isArray(policy.layers)) return;
+  const linear = net.linearLayers();
+  const evolvable = (l: number): boolean => {
+    const layer = linear[l];
+    return layer instanceof SparseLinear && layer.evolvable;
+  };
+  const bad = policy.layers.filter((l) => !(l < linear.length) || !evolvable(l));
+  if (bad.length === 0) return;
+  const describe = linear
+    .map((layer, l) => `${l} (${layer.weight.name.replace(/\.weight$/, '')}, ${layer.kind} ${layer.nIn} -> ${layer.nOut}${evolvable(l) ? '' : ', not evolvable'})`)
+    .join(', ');
+  const which = bad.map((l) => (l < linear.length ? `${l} (cannot evolve: ${linear[l] instanceof SparseLinear ? 'fully connected' : 'dense'})` : `${l} (no such layer)`));
+  const valid = linear.map((_, l) => l).filter(evolvable);
+  throw new ConfigError(
+    `policy.layers names ${which.join(', ')}; the network has ${linear.length} linear layers: ${describe}. ` +
+      `Evolvable layer indices: ${valid.length ? valid.join(', ') : 'none'} (or use "all" or "hidden")`,
+  );
 }
 
 /** Splits `total` in proportion to `weights` (largest remainders), each part capped at `caps[i]`. */

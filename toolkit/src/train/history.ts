@@ -24,6 +24,8 @@ export interface EpochLogs {
   readonly evolutionSeconds: number;
   /** Number of layer evolution events during the epoch. */
   readonly evolutionEvents: number;
+  /** The learning rate of the epoch's last step (the base rate times the schedule's factor). */
+  readonly lr?: number;
 }
 
 /** Metrics of one training batch. */
@@ -46,6 +48,10 @@ export class History {
   readonly epochs: EpochLogs[] = [];
   /** Every layer evolution, in order. */
   readonly evolution: EvolutionReport[] = [];
+  /** The best epoch by the monitored validation metric (over every fit of the model), when validated. */
+  bestEpoch?: number;
+  /** True when early stopping ended training before the planned epochs. */
+  stoppedEarly = false;
 
   /** The last finished epoch, if any. */
   get last(): EpochLogs | undefined {
@@ -58,6 +64,18 @@ export class History {
   }
 }
 
+/** What {@link Callbacks.onValidationEnd} receives: the epoch's validation metrics, before evolution. */
+export interface ValidationInfo {
+  readonly epoch: number;
+  readonly valLoss: number;
+  readonly valAccuracy: number;
+  /** True when this epoch is the best so far by the monitored metric (the model now is the best model). */
+  readonly improved: boolean;
+  readonly bestEpoch: number;
+  /** True when early stopping ends the run after this epoch (it will not evolve). */
+  readonly stopping: boolean;
+}
+
 /**
  * Hooks called during `fit`, in the manner of TensorFlow.js. Each may return a promise, which is awaited; other return values are ignored.
  * Callbacks must not modify the model.
@@ -67,6 +85,11 @@ export interface Callbacks {
   onEpochBegin?(epoch: number): unknown;
   onBatchEnd?(logs: BatchLogs): unknown;
   onEvolve?(report: EvolutionReport): unknown;
+  /**
+   * Called after each epoch's validation and BEFORE the epoch's evolution changes the network: the model is
+   * exactly the one the validation metrics describe, so this is where a best model is saved.
+   */
+  onValidationEnd?(info: ValidationInfo): unknown;
   onEpochEnd?(logs: EpochLogs): unknown;
   onTrainEnd?(history: History): unknown;
 }

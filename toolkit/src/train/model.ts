@@ -16,10 +16,12 @@ import type { EvolutionContext, Policy } from '../evolution/types';
 import type { ForwardContext } from '../nn/layer';
 import { mlpNetwork, type MlpOptions } from '../nn/mlp';
 import type { Sequential } from '../nn/sequential';
+import { checkLrSchedule, CONSTANT_LR, lrFactor, type LrScheduleSpec } from '../optim/lr-schedule';
 import { createOptimizer, type Optimizer, type OptimizerSpec } from '../optim/optimizer';
+import { stratifiedValidationSplit, type Subsettable } from '../data/split';
 import { EvolutionState } from '../evolution/state';
-import { evolveNetwork, importancePrune } from './evolution-step';
-import { History, type Callbacks, type EpochLogs } from './history';
+import { checkPolicyLayers, evolveNetwork, importancePrune } from './evolution-step';
+import { History, type Callbacks, type EpochLogs, type ValidationInfo } from './history';
 
 /** Names of the losses. */
 export const LOSSES = ['cross-entropy', 'mse'] as const;
@@ -51,7 +53,59 @@ export interface FitOptions {
   readonly totalEpochs?: number;
   /** Shuffle the training order every epoch (default true; the order comes from `rngFor(seed, 'shuffle', epoch)`). */
   readonly shuffle?: boolean;
+  /**
+   * Hold out this fraction of `data` for validation instead of passing `validationData` (as Keras's
+   * `validationSplit`, but stratified by class and seeded by the model's seed: see
+   * {@link stratifiedValidationSplit}). The model never trains on the held-out samples.
+   */
+  readonly validationSplit?: number;
+  /**
+   * The validation metric that picks the best epoch and drives early stopping: `valAccuracy` (default;
+   * higher is better) or `valLoss` (lower is better). Only validation data is ever monitored, never a test set.
+   */
+  readonly monitor?: Monitor;
+  /** Stop when the monitored metric has not improved for `patience` epochs (needs validation data). */
+  readonly earlyStopping?: EarlyStoppingSpec;
+  /** A learning-rate schedule over the planned run (default constant); see optim/lr-schedule. */
+  readonly lrSchedule?: LrScheduleSpec;
 }
+
+/** The settings of a `fit` that shape training beyond the optimizer: selection, early stopping, schedule. */
+export interface FitSettings {
+  readonly monitor: Monitor;
+  readonly earlyStopping: EarlyStoppingSpec | null;
+  readonly lrSchedule: LrScheduleSpec;
+  readonly batchSize: number;
+  readonly totalEpochs: number;
+}
+
+/** The validation metrics that model selection may monitor. */
+export const MONITORS = ['valAccuracy', 'valLoss'] as const;
+/** A validation metric that model selection may monitor. */
+export type Monitor = (typeof MONITORS)[number];
+
+/** Early stopping: stop after `patience` epochs without an improvement of more than `minDelta` (default 0). */
+export interface EarlyStoppingSpec {
+  readonly patience: number;
+  readonly minDelta?: number;
+}
+
+/**
+ * Where model selection stands, carried across `fit` calls and checkpoints so that a resumed run picks the
+ * same best epoch and stops at the same epoch as an uninterrupted one.
+ */
+export interface SelectionState {
+  readonly monitor: Monitor;
+  /** The epoch with the best monitored value so far (strictly better than every earlier one). */
+  bestEpoch: number;
+  bestValue: number;
+  /** The reference value of early stopping (last improvement by more than minDelta) and epochs since it. */
+  stopReference: number;
+  wait: number;
+  /** True once early stopping has ended the run. */
+  stopped: boolean;
+}
+
 
 /** Loss and accuracy of a model on a data set. */
 export interface Evaluation {
@@ -73,6 +127,10 @@ export class Model {
   plannedEpochs = 0;
   /** Evolution state carried across events (usage history for ITOP). */
   readonly evolutionState = new EvolutionState();
+  /** Model selection's state (best epoch, early stopping); null before any validated epoch. */
+  selection: SelectionState | null = null;
+  /** The training settings of the last `fit` (recorded in checkpoints, so a checkpoint says how it was trained). */
+  fitSettings: FitSettings | null = null;
 
   /**
    * @param network - the layers.
@@ -111,6 +169,8 @@ export class Model {
     if (!(LOSSES as readonly string[]).includes(loss)) throw new UnknownNameError('loss', loss, LOSSES);
     const optimizer = createOptimizer(options.optimizer ?? { name: 'sgd' });
     const policy = policyFrom(options.policy ?? 'set');
+    // An explicit `layers` list that names no evolvable layer would leave evolution silently off.
+    checkPolicyLayers(this.network, policy);
     this.lossName = loss;
     this.optimizerRef = optimizer;
     this.policyRef = policy;
@@ -181,8 +241,28 @@ export class Model {
     checkInt(options.epochs, 'fit option epochs', 1);
     const batchSize = options.batchSize ?? 32;
     checkInt(batchSize, 'fit option batchSize', 1);
+    const schedule = options.lrSchedule === undefined ? undefined : checkLrSchedule(options.lrSchedule);
+    const monitor = options.monitor ?? 'valAccuracy';
+    if (!(MONITORS as readonly string[]).includes(monitor)) throw new UnknownNameError('monitor', String(monitor), MONITORS);
+    if (options.validationSplit !== undefined) {
+      if (options.validationData) throw new ConfigError('fit: give validationData or validationSplit, not both');
+      if (!(options.validationSplit > 0 && options.validationSplit < 1)) throw new ConfigError(`fit option validationSplit must be in (0, 1), got ${options.validationSplit}`);
+      if (typeof (data as Partial<Subsettable<Dataset>>).subset !== 'function') throw new ConfigError(`fit: validationSplit needs an in-memory data set; "${data.name}" cannot be split: pass validationData`);
+      const parts = stratifiedValidationSplit(data as Dataset & Subsettable<Dataset & Subsettable<never>>, options.validationSplit, this.seed);
+      const { validationSplit: _v, ...rest } = options;
+      return this.fit(parts.train, { ...rest, validationData: parts.validation });
+    }
+    const es = options.earlyStopping;
+    if (es) {
+      checkInt(es.patience, 'earlyStopping.patience', 1);
+      if (!(Number.isFinite(es.minDelta ?? 0) && (es.minDelta ?? 0) >= 0)) throw new ConfigError(`earlyStopping.minDelta must be a finite number >= 0, got ${es.minDelta}`);
+      if (!options.validationData) throw new ConfigError('early stopping needs validation data (validationData or validationSplit): it never looks at the training or test set');
+    }
     this.checkData(data, 'training data');
     if (options.validationData) this.checkData(options.validationData, 'validation data');
+    if (this.selection && this.selection.monitor !== monitor) this.selection = null;
+    // Asking for more epochs after early stopping trains them; the patience count goes on from where it was.
+    if (this.selection) this.selection.stopped = false;
     const cb = options.callbacks ?? {};
     const net = this.network;
     const nIn = net.nIn, nOut = net.nOut;
@@ -200,6 +280,13 @@ export class Model {
     const grad = this.backend.allocFloat32?.(nOut * batchSize) ?? new Float32Array(nOut * batchSize);
     const pred = new Int32Array(batchSize);
     const history = new History();
+    if (this.selection) history.bestEpoch = this.selection.bestEpoch;
+    this.fitSettings = {
+      monitor, earlyStopping: es ? { patience: es.patience, minDelta: es.minDelta ?? 0 } : null,
+      lrSchedule: schedule ?? CONSTANT_LR, batchSize, totalEpochs: planned,
+    };
+    // A previous fit's schedule must not leak into this one.
+    optimizer.lrScale = 1;
     await cb.onTrainBegin?.({ epochs, batchesPerEpoch: batches, samples: n });
     let lastYield = Date.now();
 
@@ -241,6 +328,7 @@ export class Model {
         let c = 0;
         for (let s = 0; s < size; s++) if (p[s] === yb[s]) c++;
         const next = stepDone && b + 1 < batches ? b + 1 : -1;
+        if (schedule) optimizer.lrScale = lrFactor(schedule, this.step, batches, planned);
         optimizer.step(net.params(), this.backend, next < 0 ? undefined : () => gatherBatch(next));
         gathered = next;
         this.step++;
@@ -275,11 +363,21 @@ export class Model {
         }
       }
       const val = options.validationData ? this.evaluate(options.validationData, { batchSize: Math.max(batchSize, 256) }) : undefined;
+      let stopping = false;
+      if (val) {
+        const info = this.select(e, val, monitor, es);
+        stopping = info.stopping;
+        history.bestEpoch = info.bestEpoch;
+        // Before evolution: the network is the one these metrics describe (a best model saved now reloads
+        // with exactly these metrics).
+        await cb.onValidationEnd?.(info);
+      }
       const epochCtx: EvolutionContext = { event: 'epoch-end', epoch: e, epochs: planned, step: this.step, totalSteps };
       const te = performance.now();
       // Gradient-based regrowth reads the last batch's gradient, which validation overwrote: refresh it.
-      if (policy.regrow.needsGradient) this.probeGradient(data, e, batchSize, x, y, grad, pred);
-      const reports = [
+      if (policy.regrow.needsGradient && !stopping) this.probeGradient(data, e, batchSize, x, y, grad, pred);
+      // Early stopping makes this the last epoch: like SET's last planned epoch, it does not evolve.
+      const reports = stopping ? [] : [
         ...evolveNetwork(net, optimizer, policy, epochCtx, this.seed, this.evolutionState),
         ...importancePrune(net, optimizer, policy, epochCtx),
       ];
@@ -301,9 +399,14 @@ export class Model {
         seconds: (performance.now() - t0) / 1000,
         evolutionSeconds: evoSeconds,
         evolutionEvents: evoEvents,
+        lr: optimizer.spec.lr * optimizer.lrScale,
       };
       history.epochs.push(logs);
       await cb.onEpochEnd?.(logs);
+      if (stopping) {
+        history.stoppedEarly = true;
+        break;
+      }
       // One turn of the event loop per epoch at least: memory that a backend returns on garbage
       // collection (the wasm backend's arrays of replaced topologies) is only freed between tasks.
       await new Promise<void>((resolve) => setImmediate(resolve));
@@ -311,6 +414,36 @@ export class Model {
     }
     await cb.onTrainEnd?.(history);
     return history;
+  }
+
+  /** Updates model selection with epoch `epoch`'s validation metrics (best epoch, early stopping). */
+  private select(epoch: number, val: Evaluation, monitor: Monitor, es: EarlyStoppingSpec | undefined): ValidationInfo {
+    const value = monitor === 'valAccuracy' ? val.accuracy : val.loss;
+    // Compared as "higher is better" for both metrics.
+    const score = monitor === 'valAccuracy' ? value : -value;
+    let s = this.selection;
+    let improved = false;
+    if (!s) {
+      s = this.selection = { monitor, bestEpoch: epoch, bestValue: value, stopReference: value, wait: 0, stopped: false };
+      improved = true;
+    } else {
+      const best = monitor === 'valAccuracy' ? s.bestValue : -s.bestValue;
+      if (score > best) {
+        s.bestEpoch = epoch;
+        s.bestValue = value;
+        improved = true;
+      }
+      const reference = monitor === 'valAccuracy' ? s.stopReference : -s.stopReference;
+      if (score > reference + (es?.minDelta ?? 0)) {
+        s.stopReference = value;
+        s.wait = 0;
+      } else {
+        s.wait++;
+      }
+    }
+    const stopping = es !== undefined && s.wait >= es.patience;
+    if (stopping) s.stopped = true;
+    return { epoch, valLoss: val.loss, valAccuracy: val.accuracy, improved, bestEpoch: s.bestEpoch, stopping };
   }
 
   /**
