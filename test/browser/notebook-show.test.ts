@@ -71,7 +71,8 @@ describe.skipIf(!runNotebook)('show() in a tslab notebook, through nbconvert to 
           notLoaded: document.body.innerText.includes('plotly.js is not loaded'),
         };
       })()`);
-      expect(state).toEqual({ figures: 2, drawn: [true, true], scatter: 4, heatmaps: 2, title: 'a </script> title', notLoaded: false });
+      // Two learning curves (loss, accuracy) of training and validation, and the best validation epoch starred on each: 6 scatter traces.
+      expect(state).toEqual({ figures: 2, drawn: [true, true], scatter: 6, heatmaps: 2, title: 'a </script> title', notLoaded: false });
       expect(errors).toEqual([]);
     } finally {
       await browser.close();

@@ -174,6 +174,12 @@ describe('runConfig on a run folder (library)', () => {
     const r = await runConfig(config, { outDir: out, resume: true });
     expect(r.epochs).toBe(3);
     expect(manifestOf(out).resumedFromEpoch).toBe(1);
+    // Stopped by a signal and resumed, the run ends exactly where an uninterrupted one does.
+    const whole = tmp();
+    const w = await runConfig(config, { outDir: whole });
+    expect([r.testAccuracy, r.testLoss]).toEqual([w.testAccuracy, w.testLoss]);
+    const metrics = (dir: string) => readJsonLines<Record<string, unknown>>(path.join(dir, 'metrics.jsonl')).map(({ seconds: _s, evolutionSeconds: _e, ...m }) => m);
+    expect(metrics(out)).toEqual(metrics(whole));
   }, 120_000);
 });
 

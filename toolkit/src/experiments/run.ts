@@ -15,24 +15,24 @@
  *
  * @packageDocumentation
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { resolveBackend, type defaultThreads, type ResolvedBackend } from '../backend/registry';
+import { RunFolderError } from '../core/errors';
 import { policyToJson } from '../evolution/registry';
+import { checkCheckpointArchitecture, loadCheckpoint, mlpArchitecture, saveCheckpoint } from '../io/checkpoint';
 import { appendJsonLine, readJsonLines, writeFileAtomic, writeJsonAtomic } from '../io/files';
 import { createManifest } from '../io/manifest';
 import { saveModel } from '../io/model-file';
-import { checkCheckpointArchitecture, loadCheckpoint, mlpArchitecture, saveCheckpoint } from '../io/checkpoint';
-import * as fs from 'node:fs';
 import type { Callbacks, EpochLogs } from '../train/history';
 import { mlp, type Evaluation, type Model } from '../train/model';
-
-/** One line of `metrics.jsonl`: the epoch's logs plus the test metrics of the same (pre-evolution) network. */
-export type MetricsLine = EpochLogs & { readonly testLoss: number; readonly testAccuracy: number };
 import { parseRunConfig, sameRunConfig, type RunConfig } from './config';
 import { checkTrainingClasses, loadRunDataAsync } from './data';
 import { planRunMemory, type MemoryPlan } from './estimate';
-import { RunFolderError } from '../core/errors';
 import { configDifference, prepareRunFolder, stoppable, throwIfStopped, type RunFolder } from './run-folder';
+
+/** One line of `metrics.jsonl`: the epoch's logs plus the test metrics of the same (pre-evolution) network. */
+export type MetricsLine = EpochLogs & { readonly testLoss: number; readonly testAccuracy: number };
 
 /** The version of {@link RunResult} this toolkit writes (results without one are version 1). */
 export const RESULT_VERSION = 2;
@@ -68,6 +68,7 @@ export interface RunResult {
   /** True when early stopping ended the run before `training.epochs`. */
   readonly stoppedEarly: boolean;
   readonly epochs: number;
+  /** Seconds of training and evaluation, over every session of a resumed run (earlier sessions: their epochs). */
   readonly seconds: number;
   /** Total connections and per linear layer. */
   readonly connections: number;
@@ -225,6 +226,8 @@ async function runIn(config: RunConfig, options: RunOptions, folder: RunFolder |
 
   const user = options.callbacks ?? {};
   const t0 = performance.now();
+  // Seconds of the epochs earlier sessions of a resumed run trained, so that the result's time covers the run.
+  const earlierSeconds = epochs.reduce((a, e) => a + e.seconds, 0);
   // Test metrics of each epoch, measured on the same network as its validation metrics (before evolution).
   const testOf = new Map<number, Evaluation>();
   const fitting = model.epochsDone < config.training.epochs && !model.selection?.stopped;
@@ -266,7 +269,14 @@ async function runIn(config: RunConfig, options: RunOptions, folder: RunFolder |
       },
     });
   } catch (e) {
-    if (out) writeJsonAtomic(path.join(out, 'manifest.json'), { ...manifest, status: 'failed', error: String((e as Error).message), endedAt: new Date().toISOString() });
+    if (out) {
+      // A failure to record the failure (a full disk) must not hide the error that ended the run.
+      try {
+        writeJsonAtomic(path.join(out, 'manifest.json'), { ...manifest, status: 'failed', error: String((e as Error).message), endedAt: new Date().toISOString() });
+      } catch {
+        // The run's own error follows.
+      }
+    }
     throw e;
   }
   const final = model.evaluate(test);
@@ -290,7 +300,7 @@ async function runIn(config: RunConfig, options: RunOptions, folder: RunFolder |
     valLoss: finalVal?.loss ?? null,
     stoppedEarly: model.selection?.stopped ?? false,
     epochs: epochs.length,
-    seconds: (performance.now() - t0) / 1000,
+    seconds: earlierSeconds + (performance.now() - t0) / 1000,
     connections: model.connectionCount(),
     connectionsPerLayer: model.connectionsPerLayer(),
     trainSamples: train.nSamples,

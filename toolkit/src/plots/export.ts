@@ -11,8 +11,9 @@
  * @packageDocumentation
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { check } from '../core/assert';
 import { InvalidArgumentError, SynapsesError } from '../core/errors';
 import { writeFileAtomic } from '../io/files';
@@ -32,13 +33,42 @@ export function chromiumPath(): string {
 
 /**
  * The flags Chromium runs with: headless, no sandbox (containers run as root), no GPU, and nothing that
- * reaches the network on its own. playwright adds a fresh temporary profile (`--user-data-dir`) per
- * launch and deletes it on close.
+ * reaches the network on its own. Each launch gets a fresh profile of its own ({@link browserProfileDir}).
  */
 export const CHROMIUM_ARGS: readonly string[] = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
   '--disable-sync', '--no-first-run', '--disable-quic',
 ];
+
+/** Prefix of the browser profile folders in the system's temporary folder: `synapses-ts-browser-<pid>-<n>`. */
+const PROFILE_PREFIX = 'synapses-ts-browser-';
+let profiles = 0;
+
+/**
+ * A fresh browser profile folder for this process. Profiles of processes that no longer run (a run killed
+ * while exporting figures) are removed first: playwright's own temporary profiles are deleted only on a
+ * clean close, and nothing would say whose they were.
+ */
+export function browserProfileDir(): string {
+  const tmp = os.tmpdir();
+  for (const name of fs.readdirSync(tmp)) {
+    const m = name.startsWith(PROFILE_PREFIX) ? /^(\d+)-/.exec(name.slice(PROFILE_PREFIX.length)) : null;
+    if (m && !processAlive(Number(m[1]))) fs.rmSync(path.join(tmp, name), { recursive: true, force: true });
+  }
+  const dir = path.join(tmp, `${PROFILE_PREFIX}${process.pid}-${profiles++}`);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 /** Static export needs Chromium and it is missing (or cannot start); the message says how to install it. */
 export class BrowserNotFoundError extends SynapsesError {}
@@ -134,9 +164,9 @@ export class FigureExporter {
   private readonly pageErrors: string[] = [];
 
   private constructor(
-    private readonly browser: Browser,
     private readonly context: BrowserContext,
     private readonly page: Page,
+    private readonly profile: string,
   ) {
     page.on('pageerror', (e) => this.pageErrors.push(e.message));
   }
@@ -151,14 +181,17 @@ export class FigureExporter {
     if (!browserAvailable(executablePath)) throw missingBrowser(executablePath);
     const timeout = options.timeoutMs ?? 60_000;
     const { chromium } = await import('playwright-core');
-    let browser: Browser;
+    const profile = browserProfileDir();
+    let context: BrowserContext;
     try {
-      browser = await chromium.launch({ executablePath, headless: true, args: [...CHROMIUM_ARGS], timeout });
+      context = await chromium.launchPersistentContext(profile, {
+        executablePath, headless: true, args: [...CHROMIUM_ARGS], timeout, deviceScaleFactor: 1, javaScriptEnabled: true,
+      });
     } catch (e) {
+      fs.rmSync(profile, { recursive: true, force: true });
       throw missingBrowser(executablePath, `and the one at ${executablePath} did not start (${(e as Error).message.split('\n')[0]})`);
     }
     try {
-      const context = await browser.newContext({ deviceScaleFactor: 1, javaScriptEnabled: true });
       // Figures never need the network: refuse every request, so nothing can leak or hang.
       await context.route('**/*', (route) => route.abort());
       const page = await context.newPage();
@@ -166,9 +199,10 @@ export class FigureExporter {
       await page.setContent(PAGE_HTML);
       await page.addScriptTag({ content: plotlyBundle() });
       await page.addScriptTag({ content: PAGE_HELPER });
-      return new FigureExporter(browser, context, page);
+      return new FigureExporter(context, page, profile);
     } catch (e) {
-      await browser.close().catch(() => undefined);
+      await context.close().catch(() => undefined);
+      fs.rmSync(profile, { recursive: true, force: true });
       throw e;
     }
   }
@@ -242,8 +276,9 @@ export class FigureExporter {
     if (this.closed) return;
     this.closed = true;
     await this.queue;
+    // Closing a persistent context closes its browser.
     await this.context.close().catch(() => undefined);
-    await this.browser.close().catch(() => undefined);
+    fs.rmSync(this.profile, { recursive: true, force: true });
   }
 }
 
