@@ -30,6 +30,11 @@ DEBIAN_PACKAGES=(
   xvfb                   # backend/gpujs (headlessgl): virtual X display; the tests start one, so does bench
   xauth                  # backend/gpujs (headlessgl): `xvfb-run -a` needs it to run the CLI under a virtual display
   libgl1-mesa-dri        # backend/gpujs (headlessgl): Mesa's drivers (llvmpipe renders without a GPU)
+  slurm-client           # experiments/slurm: sbatch, squeue, sacct, scontrol for `ablate --executor slurm`
+  slurm-wlm              # test/slurm, scripts/slurm-local.sh: slurmctld + slurmd, a one-node Slurm cluster here
+  munge                  # test/slurm, scripts/slurm-local.sh: the authentication daemon Slurm needs
+  python3-numpy          # test/io/export-scipy: numpy.load reads the exported dense layers and biases (.npy)
+  python3-scipy          # test/io/export-scipy: scipy.sparse.load_npz and scipy.io.mmread read `synapses-ts export` files
 )
 NODE_MIN_MAJOR=20
 NODE_MIN_MINOR=11

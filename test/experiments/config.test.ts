@@ -89,7 +89,7 @@ describe('the resolved config has every default', () => {
   it('optimizer.weightDecayMode is filled in (it was missing when left at its default)', () => {
     expect(parseRunConfig({}).optimizer).toEqual({ name: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 0.0002, nesterov: false, weightDecayMode: 'l2' });
     expect(parseRunConfig(preset('mnist-quick')).optimizer).toMatchObject({ weightDecayMode: 'l2', lr: 0.05 });
-    expect(parseRunConfig({ model: { hidden: [5] } }).model).toEqual({ hidden: [5], sparsity: { kind: 'erdos-renyi', eps: 20 }, activation: 'relu', dropout: 0, init: 'he-uniform', fanIn: 'dense' });
+    expect(parseRunConfig({ model: { hidden: [5] } }).model).toEqual({ hidden: [5], sparsity: { kind: 'erdos-renyi', eps: 20 }, activation: 'relu', dropout: 0, init: 'he-uniform', fanIn: 'dense', inputNoise: 0 });
   });
 
   it('defaults that depend on other settings are written out (activation alpha, synthetic informative)', () => {
@@ -122,7 +122,7 @@ describe('errors name the allowed values and the nearest known key', () => {
     [{ model: { activation: 'relu6' } }, /model\.activation: "relu6" is not allowed; expected an activation name \(one of "relu", "leaky-relu", "all-relu"/],
     [{ model: { activation: { name: 'swish' } } }, /model\.activation\.name: "swish" is not allowed; expected one of "relu"/],
     [{ policy: 5 }, /policy: 5 is not allowed; expected a policy preset name \(one of "set", .*"rigl"/],
-    [{ data: { name: 'mnsit' } }, /data\.name: "mnsit" is not allowed; expected one of "mnist", "fashion-mnist", "idx", "synthetic", "csv", "libsvm" \(did you mean "mnist"\?\)/],
+    [{ data: { name: 'mnsit' } }, /data\.name: "mnsit" is not allowed; expected one of "mnist", "fashion-mnist", "idx", "synthetic", "madelon", "genotypes", "csv", "libsvm" \(did you mean "mnist"\?\)/],
     [{ optimizer: { name: 'adamw' } }, /optimizer\.name: "adamw" is not allowed; expected one of "sgd", "adam"/],
     [{ model: { sparsity: { kind: 'random' } } }, /model\.sparsity\.kind: "random" is not allowed; expected one of "erdos-renyi", "density", "erk", "dense"/],
   ])('union key %j lists what is allowed', (input, message) => {

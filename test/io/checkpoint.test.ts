@@ -11,7 +11,8 @@ import { mlp, type Model } from '../../toolkit/src/train/model';
 const data = syntheticClassification({ nSamples: 240, nFeatures: 24, nClasses: 3, seed: 5 });
 
 function build(policy: unknown, optimizer: OptimizerSpec): Model {
-  const model = mlp([24, 40, 30, 3], { sparsity: { kind: 'erdos-renyi', eps: 4 }, activation: 'srelu', dropout: 0.2, seed: 9 });
+  // On the CPU reference, where checkpoints load (bit-identical resumption is compared on one backend).
+  const model = mlp([24, 40, 30, 3], { sparsity: { kind: 'erdos-renyi', eps: 4 }, activation: 'srelu', dropout: 0.2, seed: 9, backend: 'cpu' });
   return model.compile({ optimizer, policy: policy as never });
 }
 

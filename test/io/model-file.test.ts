@@ -8,7 +8,8 @@ import { mlp } from '../../toolkit/src/train/model';
 
 async function trained() {
   const data = syntheticClassification({ nSamples: 300, nFeatures: 20, nClasses: 3, seed: 4 });
-  const model = mlp([20, 32, 16, 3], { sparsity: { kind: 'erdos-renyi', eps: 4 }, activation: 'srelu', dropout: 0.1, seed: 2 });
+  // On the CPU reference, where model files load by default (predictions are compared bit for bit).
+  const model = mlp([20, 32, 16, 3], { sparsity: { kind: 'erdos-renyi', eps: 4 }, activation: 'srelu', dropout: 0.1, seed: 2, backend: 'cpu' });
   model.compile({ optimizer: { name: 'sgd', lr: 0.05 }, policy: 'set' });
   await model.fit(data, { epochs: 3, batchSize: 16 });
   return { model, data };

@@ -26,7 +26,8 @@ const train = all.subset(Int32Array.from({ length: 600 }, (_, i) => i), 'synthet
 const val = all.subset(Int32Array.from({ length: 300 }, (_, i) => 600 + i), 'synthetic/val');
 
 function model(seed = 1): Model {
-  return mlp([20, 32, 16, 3], { sparsity: { kind: 'erdos-renyi', eps: 4 }, activation: 'relu', seed }).compile({ optimizer: { name: 'sgd', lr: 0.05 }, policy: 'set' });
+  // On the CPU reference: the resume test compares bit for bit with a checkpoint, which loads onto it.
+  return mlp([20, 32, 16, 3], { sparsity: { kind: 'erdos-renyi', eps: 4 }, activation: 'relu', seed, backend: 'cpu' }).compile({ optimizer: { name: 'sgd', lr: 0.05 }, policy: 'set' });
 }
 const weightsOf = (m: Model) => m.network.params().flatMap((p) => Array.from(p.values));
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'synapses-select-'));

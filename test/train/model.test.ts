@@ -281,7 +281,9 @@ describe('summary', () => {
   it('lists layers and connections', () => {
     const m = model();
     const s = m.summary();
-    expect(s.split('\n').length).toBe(m.network.layers.length + 1);
+    // One line per layer, the connections, and the backend.
+    expect(s.split('\n').length).toBe(m.network.layers.length + 2);
     expect(s).toContain(`connections: ${m.connectionsPerLayer().join(' + ')} = ${m.connectionCount()}`);
+    expect(s.split('\n').pop()).toBe(`backend: ${m.backendSummary()}`);
   });
 });

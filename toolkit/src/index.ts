@@ -59,10 +59,16 @@ export { policyFrom, expandPolicy, policyToJson, policyPresetNames, selectsLayer
 
 // train
 export {
-  Model, mlp, LOSSES, MONITORS, type LossName, type CompileOptions, type FitOptions, type Evaluation, type MlpModelOptions, type Monitor,
-  type EarlyStoppingSpec, type SelectionState,
+  Model, mlp, LOSSES, MONITORS, backendReason, type LossName, type CompileOptions, type FitOptions, type Evaluation, type MlpModelOptions, type Monitor,
+  type EarlyStoppingSpec, type SelectionState, type SampleInput, type Prediction, type BackendChoice,
 } from './train/model';
-export { History, type EpochLogs, type BatchLogs, type Callbacks, type ValidationInfo } from './train/history';
+export {
+  History, combineCallbacks, epochRecord, type EpochLogs, type BatchLogs, type Callbacks, type ValidationInfo, type TrainBeginInfo,
+} from './train/history';
+export { setProgressDisplay, progressDisplay, VERBOSITIES, type Verbosity, type ProgressDisplay } from './train/progress';
+export { setModelWriter, type ModelWriter } from './train/model-store';
+export { trainingFlopsPerSample, denseGradientFlops, formatFlops, FLOPS_PER_MULTIPLY_ADD } from './train/flops';
+export { confusionMatrix, type ConfusionMatrix, type ConfusionOptions } from './train/metrics';
 export { evolveNetwork } from './train/evolution-step';
 
 // data
@@ -70,6 +76,12 @@ export * from './data/index';
 
 // plots
 export * from './plots/index';
+
+// display: progress of training on a terminal or in a notebook, tables in notebooks
+export { defaultProgressDisplay } from './display/default';
+export { terminalProgress, terminalDefaultVerbosity, epochLine } from './display/terminal';
+export { notebookProgress, type NotebookProgressOptions } from './display/notebook';
+export { tableHtml, showTable, type TableInput, type TableHtmlOptions } from './display/table';
 
 // experiments
 export { parseRunConfig, resolveRunConfig, sameRunConfig, runNameProblem, runConfigSchema, setDotted, parseValue, type RunConfig, type RunConfigInput } from './experiments/config';
@@ -83,9 +95,31 @@ export { runAblation, type AblationOptions as AblationRunOptions, type AblationS
 export {
   readResults, readFailures, readResultRows, readCellListing, type ResultRow, type FailedRow, type AnyResultRow, type CellListing,
 } from './experiments/ablation-results';
-export { summarize, resultsFrame, tableRecords, summaryText, writeResultTables, SUMMARY_METRICS } from './experiments/table';
+export { summarize, resultsFrame, historyFrame, tableRecords, summaryText, writeResultTables, SUMMARY_METRICS } from './experiments/table';
 
 // io
-export { saveModel, loadModel, modelToJson, modelFromJson, ModelFileError, MODEL_FORMAT, MODEL_FORMAT_VERSION } from './io/model-file';
+export {
+  saveModel, loadModel, modelToJson, modelFromJson, ModelFileError, MODEL_FORMAT, MODEL_FORMAT_VERSION,
+  saveModelDir, readSavedModelManifest, SAVED_MODEL_FORMAT, SAVED_MODEL_FORMAT_VERSION, SAVED_MODEL_MANIFEST, MODEL_FILE, type SavedModelManifest,
+} from './io/model-file';
 export { saveCheckpoint, loadCheckpoint, checkpointToJson, checkpointFromJson, CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, type LoadedCheckpoint } from './io/checkpoint';
 export { EvolutionState } from './evolution/state';
+
+// The public entry plugs the display and the file writer into training, which neither logs nor writes
+// files itself (DESIGN.md): `fit({ verbose })` shows progress through this display, `model.save(dir)`
+// writes through io/. Code that imports train/ directly gets neither until it registers them.
+import { defaultProgressDisplay as entryProgressDisplay } from './display/default';
+import { saveModelDir as entryModelWriter } from './io/model-file';
+import { setModelWriter as entrySetModelWriter } from './train/model-store';
+import { setProgressDisplay as entrySetProgressDisplay } from './train/progress';
+entrySetProgressDisplay(entryProgressDisplay);
+entrySetModelWriter(entryModelWriter);
+
+// features (issue 19: feature discovery)
+export { featureImportance, inputStrength, inputDegree, FeatureRanking, IMPORTANCE_METHODS, type ImportanceMethod, type ImportanceOptions, type FeatureRank } from './features/importance';
+export { InputHistory, FEATURE_HISTORY_FILE, type InputHistoryJson } from './features/persistence';
+export { recoveryAtK, recoveryCurve, selectFeatures, retrainAccuracy, type RecoveryAtK, type RetrainOptions } from './features/evaluation';
+export { baselineRanking, anovaScores, chi2Scores, varianceScores, randomScores, BASELINES, type BaselineName } from './features/baselines';
+export { quickSelection, type QuickSelectionOptions, type QuickSelectionResult } from './features/quick-selection';
+export { madelon, type MadelonOptions, type MadelonData, type GeneratedData } from './data/madelon';
+export { genotypes, causalBlocks, type GenotypeOptions, type GenotypeData } from './data/genotypes';

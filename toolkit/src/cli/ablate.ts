@@ -17,9 +17,14 @@ import { SingleBar } from 'cli-progress';
 import { ConfigError } from '../core/errors';
 import { runAblation, type FailedRow } from '../experiments/ablation';
 import { writeResultTables } from '../experiments/table';
+import { ablateSlurmCommand, ablateStatusCommand, type SlurmCommandOptions } from './ablate-slurm';
 
-/** Options of the `ablate` command as parsed by commander. */
-export interface AblateCommandOptions {
+/** Options of the `ablate` command as parsed by commander (the Slurm ones: cli/ablate-slurm). */
+export interface AblateCommandOptions extends SlurmCommandOptions {
+  /** `--executor local|slurm` (default local). */
+  executor?: string;
+  /** `--status`: the argument is an ablation folder; print each cell's state. */
+  status?: boolean;
   workers?: string;
   out?: string;
   progress?: boolean;
@@ -47,6 +52,13 @@ export function failureReport(out: string, failed: readonly FailedRow[], total: 
 
 /** Runs the `ablate` command; sets the exit code to {@link EXIT_CELLS_FAILED} when some cells failed. */
 export async function ablateCommand(gridFile: string, o: AblateCommandOptions): Promise<void> {
+  if (o.status) return ablateStatusCommand(gridFile);
+  const executor = o.executor ?? 'local';
+  if (executor !== 'local' && executor !== 'slurm') throw new ConfigError(`--executor must be local or slurm, got "${executor}"`);
+  if (executor === 'local') {
+    const slurmOnly = (['partition', 'time', 'cpusPerTask', 'mem', 'maxParallel', 'signalBefore', 'dryRun', 'wait'] as const).filter((k) => o[k] !== undefined);
+    if (slurmOnly.length || o.sbatchArg?.length) throw new ConfigError(`${[...slurmOnly, ...(o.sbatchArg?.length ? ['sbatchArg'] : [])].map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} only apply with --executor slurm`);
+  }
   let grid: unknown;
   try {
     grid = JSON.parse(fs.readFileSync(gridFile, 'utf8'));
@@ -54,6 +66,7 @@ export async function ablateCommand(gridFile: string, o: AblateCommandOptions): 
     const code = (e as NodeJS.ErrnoException).code;
     throw new ConfigError(code ? `cannot read grid file ${gridFile}: ${code}` : `grid file ${gridFile} is not valid JSON: ${(e as Error).message}`);
   }
+  if (executor === 'slurm') return ablateSlurmCommand(grid, gridFile, o);
   const workers = o.workers === undefined ? os.availableParallelism() : Number(o.workers);
   if (!Number.isInteger(workers) || workers < 0) throw new ConfigError(`--workers must be an integer >= 0, got "${o.workers}"`);
   const maxCells = o.maxCells === undefined ? undefined : Number(o.maxCells);

@@ -11,8 +11,11 @@ import { DEFAULT_MAX_CELLS } from '../experiments/grid';
 import { presetNames } from '../experiments/presets';
 import { version } from '../version';
 import { ablateCommand } from './ablate';
+import { ablateTaskCommand } from './ablate-slurm';
 import { benchCommand } from './bench';
 import { plotCommand } from './plot';
+import { addResultCommands, TRAIN_DATA_HELP } from './result-commands';
+import { selectCommand, type SelectCommandOptions } from './select';
 import { trainCommand } from './train';
 
 const program = new Command();
@@ -37,6 +40,7 @@ program
   .option('--no-progress', 'no progress display')
   .option('--no-figures', 'do not write the standard figures into <out>/figures')
   .option('--print-config', 'print the fully resolved config (every default filled in, the policy expanded) as JSON and exit without training')
+  .addHelpText('after', TRAIN_DATA_HELP)
   .action(trainCommand);
 
 program
@@ -47,7 +51,26 @@ program
   .option('--max-cells <n>', `run a grid of more than ${DEFAULT_MAX_CELLS} cells (axes x seeds): the largest number of cells you mean to run`)
   .option('-o, --out <dir>', 'output folder (default runs/<grid file name>)')
   .option('--no-progress', 'no progress bar')
+  // --- Slurm (cli/ablate-slurm): one job array per grid, requeued before time limits. ---
+  .option('--executor <name>', 'local (worker threads, the default) or slurm (one job array of the unfinished runs; see --status)')
+  .option('--partition <name>', 'slurm: the partition (default: the cluster\'s default)')
+  .option('--time <limit>', 'slurm: time limit of each task, e.g. 02:00:00 (a task near its limit checkpoints and is requeued)')
+  .option('--cpus-per-task <n>', 'slurm: CPUs of each task, used as its backend\'s threads (default 1)')
+  .option('--mem <size>', 'slurm: memory of each task, e.g. 4G')
+  .option('--max-parallel <k>', 'slurm: at most K tasks of the array at once')
+  .option('--sbatch-arg <arg>', 'slurm: one more sbatch option, e.g. --sbatch-arg=--qos=short (repeatable)', collect, [])
+  .option('--signal-before <seconds>', 'slurm: seconds before the time limit at which a task checkpoints and requeues (default 120, at most half of --time)')
+  .option('--dry-run', 'slurm: print the sbatch script without writing or submitting anything')
+  .option('--wait', 'slurm: wait until the array ends, then write the tables as a local run does')
+  .option('--status', 'the argument is an ablation folder: show each run\'s state (finished, failed, running, pending), Slurm job and task, node and log')
   .action(ablateCommand);
+
+program
+  .command('ablate-task', { hidden: true })
+  .description('internal: run the cells of one Slurm array task (what the sbatch script of ablate --executor slurm runs)')
+  .argument('<dir>', 'the ablation folder')
+  .requiredOption('--submission <n>', 'the submission number (DIR/slurm/submission-N.json)')
+  .action(ablateTaskCommand);
 
 program
   .command('bench')
@@ -76,6 +99,18 @@ program
   .option('-f, --format <list>', 'image formats, comma-separated: svg,png,pdf (html is always written; default: all when Chromium is installed)')
   .option('--scale <n>', 'PNG pixels per CSS pixel (default 2; 3.125 = 300 dpi)')
   .action(plotCommand);
+
+program
+  .command('select')
+  .description('rank the input features of a trained run by its input layer (strength: sum |w|; degree: connections kept; persistence: connection-epochs survived) and write the top K as CSV')
+  .argument('<run-dir>', 'a run folder written by train (model.json; feature-history.json for persistence)')
+  .option('-m, --method <name>', 'strength, degree or persistence', 'strength')
+  .option('-k, --top <k>', 'keep the K best features (default: all)')
+  .option('-o, --out <file>', 'CSV file to write (default: print to stdout)')
+  // Only the folder and the options: commander's third argument is its Command, not selectCommand's writer.
+  .action((dir: string, o: SelectCommandOptions) => selectCommand(dir, o));
+
+addResultCommands(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof RunInterruptedError) {

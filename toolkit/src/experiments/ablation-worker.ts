@@ -22,6 +22,8 @@ export interface CellTask {
   readonly runDir: string;
   /** Threads of the cell's backend (the cores shared among the pool's workers); default as in {@link runConfig}. */
   readonly threads?: number;
+  /** Where the cell runs, recorded in its manifest as `executor` (local workers, or a Slurm job, task and node). */
+  readonly executor?: Readonly<Record<string, unknown>>;
 }
 
 /** What one cell's run came to: its result, or its error as data (see the module description). */
@@ -46,11 +48,22 @@ export function epochsCompleted(runDir: string): number | null {
   }
 }
 
-/** Runs one cell (the piscina task function); never rejects for an error of the cell's own run. */
-export default async function runCell(task: CellTask): Promise<CellOutcome> {
+/**
+ * Runs one cell (the piscina task function); never rejects for an error of the cell's own run.
+ * @param signal - stops the run after the batch in progress (its last epoch's checkpoint is kept); the
+ *   outcome is then a `RunInterruptedError`. Only callers in the same thread can pass one (the Slurm task
+ *   does); piscina passes the task alone.
+ */
+export default async function runCell(task: CellTask, signal?: AbortSignal): Promise<CellOutcome> {
   const t0 = performance.now();
   try {
-    const result = await runConfig(task.cell.config, { outDir: task.runDir, resume: true, ...(task.threads ? { threads: task.threads } : {}) });
+    const result = await runConfig(task.cell.config, {
+      outDir: task.runDir,
+      resume: true,
+      ...(task.threads ? { threads: task.threads } : {}),
+      ...(task.executor ? { manifestFields: { executor: task.executor } } : {}),
+      ...(signal ? { signal } : {}),
+    });
     return { ok: true, result };
   } catch (e) {
     return { ok: false, error: serializeError(e), epochsCompleted: epochsCompleted(task.runDir), seconds: (performance.now() - t0) / 1000 };

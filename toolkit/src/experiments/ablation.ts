@@ -23,7 +23,7 @@ import { defaultThreads } from '../backend/registry';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ConfigError, deserializeError, RunInterruptedError, serializeError, SynapsesError } from '../core/errors';
+import { ConfigError, deserializeError, RunInterruptedError, serializeError, SynapsesError, type SerializedError } from '../core/errors';
 import { appendJsonLine, repairJsonLines, writeJsonAtomic } from '../io/files';
 import { CELLS_FILE, readCellListing, readResultRows, RESULTS_FILE, type FailedRow, type ResultRow } from './ablation-results';
 import type { CellOutcome, CellTask } from './ablation-worker';
@@ -125,14 +125,17 @@ function clearOwnCellLocks(outDir: string): void {
   }
 }
 
-/** The body of {@link runAblation}, run while holding the folder's lock. */
-async function runAblationLocked(grid: unknown, options: AblationOptions): Promise<AblationSummary> {
-  const cells = expandGrid(grid, expandOptions(options));
-  const out = options.outDir;
-  const workers = options.workers ?? os.availableParallelism();
-  if (!Number.isInteger(workers) || workers < 0) throw new ConfigError(`workers must be an integer >= 0, got ${workers}`);
+/**
+ * Makes `out` an ablation folder for `cells` (the expansion of `grid`): creates `runs/`, writes `grid.json`
+ * and `cells.json` the first time, refuses a folder that holds another grid, and cuts a partial last line
+ * of `results.jsonl` (a kill mid-append). Call while holding the folder's lock. Shared by the local runner
+ * and the Slurm executor (experiments/slurm), so both keep the same folder.
+ * @returns the latest row of every cell that already ended (finished and failed).
+ * @throws {@link ConfigError} when the folder holds a different grid; {@link CorruptFileError} for
+ *   bookkeeping files that cannot be read back.
+ */
+export function openAblationFolder(out: string, grid: unknown, cells: readonly Cell[]): { finished: ResultRow[]; failed: FailedRow[] } {
   fs.mkdirSync(path.join(out, 'runs'), { recursive: true });
-  const cellsFile = path.join(out, CELLS_FILE);
   const listing = cells.map(({ id, index, axes, seed, config }) => ({ id, index, axes, seed, config }));
   const before = readCellListing(out);
   if (before) {
@@ -140,11 +143,45 @@ async function runAblationLocked(grid: unknown, options: AblationOptions): Promi
     if (!same) throw new ConfigError(`${out} holds a different grid (cells.json differs); use another --out folder`);
   } else {
     writeJsonAtomic(path.join(out, 'grid.json'), grid);
-    writeJsonAtomic(cellsFile, listing);
+    writeJsonAtomic(path.join(out, CELLS_FILE), listing);
   }
+  repairJsonLines(path.join(out, RESULTS_FILE));
+  return readResultRows(out);
+}
+
+/**
+ * The `results.jsonl` row of a cell's outcome: a finished row, a failed row, or null when the run was
+ * stopped on request (a {@link RunInterruptedError}: the cell is unfinished, not failed, and a rerun
+ * continues it). Shared by the local runner and the Slurm tasks, so both write the same rows.
+ */
+export function outcomeRow(cell: Cell, outcome: CellOutcome): ResultRow | FailedRow | null {
+  if (!outcome.ok && outcome.error.name === RunInterruptedError.name) return null;
+  if (outcome.ok) return { id: cell.id, index: cell.index, axes: { ...cell.axes }, ...outcome.result, status: 'finished', seed: cell.seed };
+  // The toolkit's own errors say what is wrong in their message; only a bug's stack is worth keeping.
+  const own = deserializeError(outcome.error) instanceof SynapsesError;
+  const { stack: _stack, ...plain } = outcome.error;
+  return {
+    status: 'failed',
+    id: cell.id,
+    index: cell.index,
+    seed: cell.seed,
+    axes: { ...cell.axes },
+    config: cell.config,
+    error: own ? plain : outcome.error,
+    epochsCompleted: outcome.epochsCompleted,
+    seconds: outcome.seconds,
+    failedAt: new Date().toISOString(),
+  };
+}
+
+/** The body of {@link runAblation}, run while holding the folder's lock. */
+async function runAblationLocked(grid: unknown, options: AblationOptions): Promise<AblationSummary> {
+  const cells = expandGrid(grid, expandOptions(options));
+  const out = options.outDir;
+  const workers = options.workers ?? os.availableParallelism();
+  if (!Number.isInteger(workers) || workers < 0) throw new ConfigError(`workers must be an integer >= 0, got ${workers}`);
+  const previous = openAblationFolder(out, grid, cells);
   const resultsFile = path.join(out, RESULTS_FILE);
-  repairJsonLines(resultsFile);
-  const previous = readResultRows(out);
   const finished = new Map(previous.finished.map((r) => [r.id, r]));
   const failedBefore = new Set(previous.failed.map((r) => r.id));
   const todo = cells.filter((c) => !finished.has(c.id));
@@ -155,40 +192,25 @@ async function runAblationLocked(grid: unknown, options: AblationOptions): Promi
   // checkpoint) and the grid stops with that error once the other cells have ended.
   let interrupted: Error | null = null;
   const record = (cell: Cell, outcome: CellOutcome) => {
-    if (!outcome.ok && outcome.error.name === RunInterruptedError.name) {
-      interrupted ??= deserializeError(outcome.error);
+    const row = outcomeRow(cell, outcome);
+    if (!row) {
+      interrupted ??= deserializeError((outcome as { error: SerializedError }).error);
       return;
     }
-    if (outcome.ok) {
-      const row: ResultRow = { id: cell.id, index: cell.index, axes: { ...cell.axes }, ...outcome.result, status: 'finished', seed: cell.seed };
-      appendJsonLine(resultsFile, row);
+    appendJsonLine(resultsFile, row);
+    if (row.status === 'finished') {
       finished.set(cell.id, row);
       options.onCellEnd?.(row, ++done, cells.length);
-      return;
+    } else {
+      failed.set(cell.id, row);
+      options.onCellFailed?.(row, ++done, cells.length);
     }
-    // The toolkit's own errors say what is wrong in their message; only a bug's stack is worth keeping.
-    const own = deserializeError(outcome.error) instanceof SynapsesError;
-    const { stack: _stack, ...plain } = outcome.error;
-    const row: FailedRow = {
-      status: 'failed',
-      id: cell.id,
-      index: cell.index,
-      seed: cell.seed,
-      axes: { ...cell.axes },
-      config: cell.config,
-      error: own ? plain : outcome.error,
-      epochsCompleted: outcome.epochsCompleted,
-      seconds: outcome.seconds,
-      failedAt: new Date().toISOString(),
-    };
-    appendJsonLine(resultsFile, row);
-    failed.set(cell.id, row);
-    options.onCellFailed?.(row, ++done, cells.length);
   };
   // Workers share the cores: each cell's backend gets its share of threads (results do not depend on it).
   const poolSize = Math.min(workers, todo.length);
   const threads = workers === 0 ? undefined : Math.max(1, Math.floor(defaultThreads() / Math.max(1, poolSize)));
-  const task = (cell: Cell): CellTask => ({ cell, runDir: path.join(out, 'runs', cell.id), ...(threads ? { threads } : {}) });
+  const executor = { name: 'local', workers, host: os.hostname(), pid: process.pid };
+  const task = (cell: Cell): CellTask => ({ cell, runDir: path.join(out, 'runs', cell.id), executor, ...(threads ? { threads } : {}) });
   if (workers === 0 || todo.length === 0) {
     for (const cell of todo) {
       if (interrupted) break;

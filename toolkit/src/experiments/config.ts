@@ -87,6 +87,42 @@ const dataSchema = z.discriminatedUnion('name', [
     noise: finite.min(0).default(1),
     testFraction: finite.gt(0).lt(1).default(0.2),
   }),
+  z.strictObject({
+    /**
+     * MADELON-style data (data/madelon: the NIPS 2003 feature-selection recipe), generated from the run's
+     * seed; the manifest records the relevant (informative and redundant) features.
+     */
+    name: z.literal('madelon'),
+    validation: validationFraction,
+    nSamples: positiveInt.default(2600),
+    nFeatures: positiveInt.default(500),
+    nInformative: z.number().int().min(1).max(30).default(5),
+    nRedundant: z.number().int().min(0).default(15),
+    nClasses: z.number().int().min(2).default(2),
+    clustersPerClass: positiveInt.default(16),
+    classSep: finite.gt(0).default(1),
+    flipY: finite.min(0).max(1).default(0.01),
+    testFraction: finite.gt(0).lt(1).default(0.2),
+  }),
+  z.strictObject({
+    /**
+     * Genotype-like markers coded 0/1/2 with LD blocks and causal markers (data/genotypes), kept sparse,
+     * generated from the run's seed; the manifest records the causal markers.
+     */
+    name: z.literal('genotypes'),
+    validation: validationFraction,
+    nSamples: positiveInt.default(1000),
+    nMarkers: positiveInt.default(10000),
+    blockSize: positiveInt.default(20),
+    ld: finite.min(0).lt(1).default(0.9),
+    minMaf: finite.gt(0).lt(0.5).default(0.01),
+    mafShape: finite.gt(0).default(3),
+    nCausal: z.number().int().min(0).default(10),
+    nPairs: z.number().int().min(0).default(2),
+    heritability: finite.min(0).max(1).default(0.8),
+    nClasses: z.number().int().min(2).default(2),
+    testFraction: finite.gt(0).lt(1).default(0.2),
+  }),
   z
     .strictObject({
       /** A CSV/TSV table with a header row, read with danfojs-node (see data/csv). */
@@ -200,13 +236,16 @@ export const runConfigSchema = z.strictObject({
       init: z.enum(WEIGHT_INITS).default('he-uniform'),
       /** Fan-in of the initialiser for sparse layers: the dense input size, or each neuron's real in-degree. */
       fanIn: z.enum(['dense', 'sparse']).default('dense'),
+      /** Std of Gaussian noise added to training inputs: a denoising autoencoder (with loss `reconstruction` only). */
+      inputNoise: finite.min(0).default(0),
     })
     .prefault({}),
   /** An evolution policy: a preset name or a JSON description (validated by the policy registry). */
   policy: z.union([z.string(), z.record(z.string(), z.unknown())]).default('set'),
   // prefault, not default: the default is parsed like any input, so every setting of the variant is filled in.
   optimizer: optimizerSchema.prefault({ name: 'sgd' }),
-  loss: z.enum(['cross-entropy', 'mse']).default('cross-entropy'),
+  /** `reconstruction`: an autoencoder (output as wide as the input, the clean input as target; see train/model). */
+  loss: z.enum(['cross-entropy', 'mse', 'reconstruction']).default('cross-entropy'),
   training: z
     .strictObject({
       epochs: positiveInt.default(10),

@@ -18,6 +18,8 @@ import { applyMaxAbs, featureMaxAbs } from '../data/max-abs';
 import { loadMnist } from '../data/mnist';
 import { stratifiedValidationSplit, trainTestSplit, type Subsettable, type TrainTest } from '../data/split';
 import { syntheticClassification } from '../data/synthetic';
+import { madelon } from '../data/madelon';
+import { genotypes } from '../data/genotypes';
 import { applyStandardization, featureStats } from '../data/standardize';
 import type { RunConfig } from './config';
 
@@ -29,6 +31,8 @@ export interface RunData {
   readonly train: DenseDataset;
   readonly validation?: DenseDataset;
   readonly test: DenseDataset;
+  /** Generated data with known answers (madelon): the features that truly carry the signal, ascending. */
+  readonly relevantFeatures?: Int32Array;
 }
 
 /** The parts of a run, dense or sparse (see {@link RunData}). */
@@ -36,11 +40,13 @@ export interface AnyRunData {
   readonly train: Dataset;
   readonly validation?: Dataset;
   readonly test: Dataset;
+  /** Generated data with known answers (madelon, genotypes): the features that carry the signal, ascending. */
+  readonly relevantFeatures?: Int32Array;
 }
 
 type DataConfig = RunConfig['data'];
 type FileDataConfig = Extract<DataConfig, { name: 'csv' | 'libsvm' }>;
-type BuiltinDataConfig = Exclude<DataConfig, FileDataConfig>;
+type BuiltinDataConfig = Exclude<DataConfig, FileDataConfig | { name: 'genotypes' }>;
 
 /**
  * Loads (or generates) the built-in dense data of `config.data` (mnist, fashion-mnist, idx, synthetic);
@@ -48,11 +54,13 @@ type BuiltinDataConfig = Exclude<DataConfig, FileDataConfig>;
  * @throws {@link ConfigError} for csv and libsvm data, which {@link loadRunDataAsync} loads.
  */
 export function loadRunData(data: DataConfig, seed: number): RunData {
-  if (data.name === 'csv' || data.name === 'libsvm') {
-    throw new ConfigError(`data "${data.name}" is loaded by loadRunDataAsync (CSV is read asynchronously, LIBSVM data stays sparse)`);
+  if (data.name === 'csv' || data.name === 'libsvm' || data.name === 'genotypes') {
+    throw new ConfigError(`data "${data.name}" is loaded by loadRunDataAsync (CSV is read asynchronously, LIBSVM and genotype data stay sparse)`);
   }
-  const parts = holdOut(loadBuiltin(data, seed), data.validation, seed);
-  return data.standardize ? standardizeParts(parts) : parts;
+  const raw = loadBuiltin(data, seed);
+  const parts = holdOut(raw, data.validation, seed);
+  const relevant = raw.relevantFeatures ? { relevantFeatures: raw.relevantFeatures } : {};
+  return 'standardize' in data && data.standardize ? { ...standardizeParts(parts), ...relevant } : { ...parts, ...relevant };
 }
 
 /**
@@ -114,6 +122,11 @@ export async function loadRunDataAsync(data: DataConfig, seed: number): Promise<
         : { ...raw, validation: validationLibsvm(data, data.validation.file, raw.train.nFeatures, options) };
       return data.scale === 'max-abs' ? maxAbsParts(parts) : parts;
     }
+    case 'genotypes': {
+      const { nSamples, nMarkers, blockSize, ld, minMaf, mafShape, nCausal, nPairs, heritability, nClasses } = data;
+      const g = genotypes({ nSamples, nMarkers, blockSize, ld, minMaf, mafShape, nCausal, nPairs, heritability, nClasses, seed });
+      return { ...holdOut(trainTestSplit(g.data, { testFraction: data.testFraction }, seed), data.validation, seed), relevantFeatures: g.relevantFeatures };
+    }
     default:
       return loadRunData(data, seed);
   }
@@ -145,6 +158,11 @@ function loadBuiltin(data: BuiltinDataConfig, seed: number): RunData {
         ...(data.informative !== undefined ? { informative: data.informative } : {}),
       });
       return trainTestSplit(all, { testFraction: data.testFraction }, seed);
+    }
+    case 'madelon': {
+      const { nSamples, nFeatures, nInformative, nRedundant, nClasses, clustersPerClass, classSep, flipY } = data;
+      const m = madelon({ nSamples, nFeatures, nInformative, nRedundant, nClasses, clustersPerClass, classSep, flipY, seed });
+      return { ...trainTestSplit(m.data, { testFraction: data.testFraction }, seed), relevantFeatures: m.relevantFeatures };
     }
   }
 }

@@ -52,6 +52,22 @@ const PRESETS: Record<string, RunConfigInput> = {
     training: { epochs: 100, batchSize: 128 },
     seed: 1,
   },
+  /**
+   * QuickSelection (Atashgahi et al. 2022) on MADELON-style data: a sparse denoising autoencoder trained with
+   * SET, 500-200-500, eps 10, sigmoid, input noise 0.2, the reconstruction loss; labels unused. Rank its
+   * features with `synapses-ts select RUN_DIR --method strength --top 20`. Measured here (5 seeds, 30
+   * epochs): see notebooks/04-feature-discovery.
+   */
+  'madelon-quickselection': {
+    name: 'madelon-quickselection',
+    data: { name: 'madelon', nSamples: 2600, nFeatures: 500, nInformative: 5, nRedundant: 15, validation: 0.1 },
+    model: { hidden: [200], sparsity: { kind: 'erdos-renyi', eps: 10 }, activation: 'sigmoid', dropout: 0, init: 'he-uniform', inputNoise: 0.2 },
+    policy: 'set',
+    loss: 'reconstruction',
+    optimizer: { name: 'sgd', lr: 1, momentum: 0.9, weightDecay: 0.0002 },
+    training: { epochs: 30, batchSize: 100, monitor: 'valLoss' },
+    seed: 1,
+  },
 };
 
 /** Names of the run presets. */

@@ -16,6 +16,8 @@ import type { Callbacks } from '../train/history';
 /** The files (and the one folder) a run writes into its folder; `--overwrite` removes exactly these. */
 export const RUN_FILES: readonly string[] = [
   'manifest.json', 'metrics.jsonl', 'evolution.jsonl', 'checkpoint.json', 'best-checkpoint.json', 'model.json', 'best-model.json', 'result.json', 'figures',
+  // The input layer's history and the feature names (features/persistence, features/importance).
+  'feature-history.json', 'feature-names.json',
 ];
 
 /** Whether `dir` holds (part of) a run: any of {@link RUN_FILES}. */

@@ -25,10 +25,12 @@ import { appendJsonLine, readJsonLines, writeFileAtomic, writeJsonAtomic } from 
 import { createManifest } from '../io/manifest';
 import { saveModel } from '../io/model-file';
 import type { Callbacks, EpochLogs } from '../train/history';
-import { mlp, type Evaluation, type Model } from '../train/model';
+import { backendReason, mlp, type Evaluation, type Model } from '../train/model';
 import { parseRunConfig, sameRunConfig, type RunConfig } from './config';
 import { checkTrainingClasses, loadRunDataAsync } from './data';
 import { planRunMemory, type MemoryPlan } from './estimate';
+import { FEATURE_NAMES_FILE } from '../features/importance';
+import { FEATURE_HISTORY_FILE, InputHistory } from '../features/persistence';
 import { configDifference, prepareRunFolder, stoppable, throwIfStopped, type RunFolder } from './run-folder';
 
 /** One line of `metrics.jsonl`: the epoch's logs plus the test metrics of the same (pre-evolution) network. */
@@ -81,6 +83,12 @@ export interface RunResult {
   /** Set when `auto` did not get its first choice of backend: what it skipped and why. */
   readonly backendFellBack?: string;
   readonly outDir?: string;
+  /**
+   * Training FLOPs of the whole run (every session of a resumed one): the sum of the epochs' `flops` (see
+   * train/flops for what is counted). Absent in results written before FLOPs were counted, and null for a
+   * run resumed from epochs that did not count them.
+   */
+  readonly trainingFlops?: number | null;
 }
 
 /** Options of {@link runConfig}. */
@@ -122,6 +130,12 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
   /** Told about what happens to the folder: a stale lock taken over, leftovers removed, an overwrite. */
   readonly onMessage?: (message: string) => void;
+  /**
+   * Extra fields recorded in `manifest.json` (JSON values), e.g. the ablation executor that ran this
+   * session: `{ executor: { name: "slurm", jobId, node, ... } }`. They describe where the run ran, never
+   * what it computes.
+   */
+  readonly manifestFields?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -174,8 +188,9 @@ export async function runConfig(input: unknown, options: RunOptions = {}): Promi
 
 /** The body of {@link runConfig}: `folder` is the locked, prepared output folder (null without `outDir`). */
 async function runIn(config: RunConfig, options: RunOptions, folder: RunFolder | null): Promise<RunResult> {
-  const { train, validation, test } = await loadRunDataAsync(config.data, config.seed);
-  const sizes = [train.nFeatures, ...config.model.hidden, Math.max(train.nClasses, test.nClasses)];
+  const { train, validation, test, relevantFeatures } = await loadRunDataAsync(config.data, config.seed);
+  // An autoencoder's output is as wide as its input.
+  const sizes = [train.nFeatures, ...config.model.hidden, config.loss === 'reconstruction' ? train.nFeatures : Math.max(train.nClasses, test.nClasses)];
   // --- Refused before anything large is allocated: degenerate data, and work beyond the memory limit. ---
   checkTrainingClasses(train);
   const memory = planRunMemory(config, { train, validation, test }, options.maxMemoryBytes);
@@ -194,7 +209,11 @@ async function runIn(config: RunConfig, options: RunOptions, folder: RunFolder |
     seed: config.seed,
     backend: chosen.backend,
   });
-  if (!resumed) model.compile({ optimizer: config.optimizer, loss: config.loss, policy: config.policy as never });
+  if (!resumed) model.compile({ optimizer: config.optimizer, loss: config.loss, policy: config.policy as never, inputNoise: config.model.inputNoise });
+  // A checkpoint does not record the input noise: the config says it.
+  else model.inputNoise = config.model.inputNoise;
+  // So that model.summary() (printed by the CLI) says how the run's backend was chosen.
+  model.backendChoice = { backend: chosen.backend, reason: backendReason(chosen) };
   options.onModel?.(model, config, chosen);
 
   const manifest = createManifest(config.name, { ...config, policy: policyToJson(model.policy) }, config.seed,
@@ -204,9 +223,12 @@ async function runIn(config: RunConfig, options: RunOptions, folder: RunFolder |
       ...(chosen.fellBack ? { fellBack: chosen.fellBack } : {}),
     },
     { sizes, connectionsPerLayer: model.connectionsPerLayer(), connections: model.connectionCount(), trainSamples: train.nSamples, validationSamples: validation?.nSamples ?? 0, testSamples: test.nSamples,
-      memoryEstimate: { bytes: memory.estimate.bytes, limitBytes: memory.limit.bytes, breakdown: memory.estimate.breakdown } });
+      memoryEstimate: { bytes: memory.estimate.bytes, limitBytes: memory.limit.bytes, breakdown: memory.estimate.breakdown },
+      // Generated data with known answers (madelon, genotypes): the features that truly carry the signal.
+      ...(relevantFeatures ? { relevantFeatures: Array.from(relevantFeatures) } : {}) });
   // Times that span every session of a resumed run: the first start, and the earlier sessions (run-folder).
   if (folder) Object.assign(manifest, folder.manifestFields(model.epochsDone));
+  if (options.manifestFields) Object.assign(manifest, options.manifestFields);
   const epochs: MetricsLine[] = [];
   if (out) {
     if (resumed) {
@@ -224,6 +246,8 @@ async function runIn(config: RunConfig, options: RunOptions, folder: RunFolder |
     writeJsonAtomic(path.join(out, 'manifest.json'), resumed ? { ...manifest, resumedFromEpoch: resumed.epochsDone } : manifest);
   }
 
+  // The input layer's history for the persistence ranking (features/persistence), kept in feature-history.json.
+  const inputHistory = out ? startInputHistory(out, model, resumed !== null, train.featureNames) : null;
   const user = options.callbacks ?? {};
   const t0 = performance.now();
   // Seconds of the epochs earlier sessions of a resumed run trained, so that the result's time covers the run.
@@ -240,6 +264,8 @@ async function runIn(config: RunConfig, options: RunOptions, folder: RunFolder |
       monitor: config.training.monitor,
       ...(config.training.earlyStopping ? { earlyStopping: config.training.earlyStopping } : {}),
       lrSchedule: config.training.lrSchedule,
+      // Progress is the caller's (options.callbacks): the CLI draws its own, ablation workers show none.
+      verbose: 0,
       callbacks: {
         ...user,
         onValidationEnd: async (info) => {
@@ -250,6 +276,10 @@ async function runIn(config: RunConfig, options: RunOptions, folder: RunFolder |
           await user.onValidationEnd?.(info);
         },
         onEpochEnd: async (logs) => {
+          if (out && inputHistory) {
+            inputHistory.observe(model.network);
+            writeJsonAtomic(path.join(out, FEATURE_HISTORY_FILE), inputHistory.toJson());
+          }
           const t = testOf.get(logs.epoch) ?? model.evaluate(test, { batchSize: Math.max(config.training.batchSize, 256) });
           const line: MetricsLine = { ...logs, testLoss: t.loss, testAccuracy: t.accuracy };
           epochs.push(line);
@@ -308,6 +338,8 @@ async function runIn(config: RunConfig, options: RunOptions, folder: RunFolder |
     testSamples: test.nSamples,
     backend: `${model.backend.name}:${model.backend.mode}`,
     ...(chosen.fellBack ? { backendFellBack: chosen.fellBack } : {}),
+    // null when an epoch of an earlier session did not count its FLOPs (a toolkit before they were counted).
+    trainingFlops: epochs.every((e) => typeof e.flops === 'number') ? epochs.reduce((a, e) => a + e.flops!, 0) : null,
     ...(out ? { outDir: out } : {}),
   };
   if (out) {
@@ -316,4 +348,23 @@ async function runIn(config: RunConfig, options: RunOptions, folder: RunFolder |
     writeJsonAtomic(path.join(out, 'manifest.json'), { ...manifest, status: 'finished', endedAt: new Date().toISOString() });
   }
   return result;
+}
+
+/**
+ * The input-layer history of a run in `out`: restored from its `feature-history.json` when resuming (compared
+ * from the checkpoint's topology on), else started from the initial topology; the data's feature names are
+ * written to `feature-names.json` once, for rankings (features/importance).
+ */
+function startInputHistory(out: string, model: Model, resumed: boolean, names: readonly string[] | undefined): InputHistory {
+  if (names && !resumed) writeJsonAtomic(path.join(out, FEATURE_NAMES_FILE), names);
+  const file = path.join(out, FEATURE_HISTORY_FILE);
+  if (resumed && fs.existsSync(file)) {
+    const h = InputHistory.fromJson(JSON.parse(fs.readFileSync(file, 'utf8')), model.network, file);
+    // Epochs observed after the checkpoint (a crash between the two writes) are not in the checkpoint's run.
+    if (h.epochs === model.epochsDone) return h;
+  }
+  const h = new InputHistory(model.network.nIn);
+  h.start(model.network);
+  if (!resumed) fs.rmSync(file, { force: true });
+  return h;
 }

@@ -9,14 +9,16 @@
 import * as path from 'node:path';
 import type { DataFrame } from 'danfojs-node';
 import { writeFileAtomic } from '../io/files';
+import { formatFlops } from '../train/flops';
+import { epochRecord, History, type EpochLogs } from '../train/history';
 import type { ResultRow } from './ablation';
 
 /**
  * The metrics summarised per group: the test metrics of the final model and of the model at the best
- * validation epoch, the best validation accuracy (what chose that epoch), time and size. No metric here was
- * chosen by looking at the test set.
+ * validation epoch, the best validation accuracy (what chose that epoch), time, size and training FLOPs
+ * (NaN for rows written before FLOPs were counted). No metric here was chosen by looking at the test set.
  */
-export const SUMMARY_METRICS = ['testAccuracy', 'testAccuracyAtBest', 'bestValAccuracy', 'testLoss', 'seconds', 'connections'] as const;
+export const SUMMARY_METRICS = ['testAccuracy', 'testAccuracyAtBest', 'bestValAccuracy', 'testLoss', 'seconds', 'connections', 'trainingFlops'] as const;
 
 async function danfo(): Promise<typeof import('danfojs-node')> {
   return import('danfojs-node');
@@ -35,6 +37,24 @@ export function tableRecords(rows: readonly ResultRow[]): Record<string, string 
     rec.id = r.id;
     return rec;
   });
+}
+
+/**
+ * A danfojs DataFrame of a training history, one row per epoch (see `History.records`): from a History,
+ * or from epoch logs such as a run's `metrics.jsonl` lines (their extra fields, e.g. testAccuracy, kept).
+ * @example
+ * const df = await historyFrame(await model.fit(train, { epochs: 5 }));
+ */
+export async function historyFrame(history: History | readonly EpochLogs[]): Promise<DataFrame> {
+  const dfd = await danfo();
+  const records = history instanceof History
+    ? history.records()
+    : history.map((e) => {
+      const extra: Record<string, number> = {};
+      for (const [k, v] of Object.entries(e)) if (typeof v === 'number') extra[k] = v;
+      return { ...extra, ...epochRecord(e) };
+    });
+  return new dfd.DataFrame(records);
 }
 
 /** A danfojs DataFrame of the result rows (see {@link tableRecords}). */
@@ -74,7 +94,7 @@ export async function writeResultTables(outDir: string, rows: readonly ResultRow
   return { resultsCsv, summaryCsv, text: summaryText(summary) };
 }
 
-/** A compact plain-text rendering of a summary frame: axes, n, test accuracy of the final and best-validation models and the best validation accuracy (mean +- std), seconds, connections. */
+/** A compact plain-text rendering of a summary frame: axes, n, test accuracy of the final and best-validation models and the best validation accuracy (mean +- std), seconds, connections, training FLOPs (mean). */
 export function summaryText(summary: DataFrame): string {
   const cols = summary.columns as string[];
   const rows = summary.values as unknown as (string | number)[][];
@@ -82,7 +102,7 @@ export function summaryText(summary: DataFrame): string {
   const at = (r: (string | number)[], c: string) => r[cols.indexOf(c)];
   const fmt = (v: unknown, d: number) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(d) : '-');
   const pct = (r: (string | number)[], c: string) => `${fmt(100 * (at(r, `${c}_mean`) as number), 2)}% +- ${fmt(100 * (at(r, `${c}_std`) as number), 2)}`;
-  const header = [...axes, 'n', 'test acc, final model', 'test acc, best-val model', 'best val acc', 'seconds', 'connections'];
+  const header = [...axes, 'n', 'test acc, final model', 'test acc, best-val model', 'best val acc', 'seconds', 'connections', 'training FLOPs'];
   const body = rows.map((r) => [
     ...axes.map((a) => String(at(r, a))),
     String(at(r, 'testAccuracy_count')),
@@ -91,6 +111,8 @@ export function summaryText(summary: DataFrame): string {
     pct(r, 'bestValAccuracy'),
     fmt(at(r, 'seconds_mean'), 1),
     fmt(at(r, 'connections_mean'), 0),
+    // Missing where the summary frame predates the metric (NaN from older rows shows as "-").
+    cols.includes('trainingFlops_mean') ? formatFlops(at(r, 'trainingFlops_mean') as number) : '-',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');

@@ -11,9 +11,10 @@
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { UnaryOp } from '../backend/backend';
 import { getBackend } from '../backend/registry';
-import { registerErrorType, SynapsesError } from '../core/errors';
+import { ConfigError, registerErrorType, SynapsesError } from '../core/errors';
 import { CsrMatrix } from '../sparse/csr';
 import { SRelu, Softmax, UnaryActivation } from '../nn/activation';
 import { DenseLinear } from '../nn/dense-linear';
@@ -216,10 +217,114 @@ export function saveModel(model: Model, file: string): void {
   writeFileAtomic(file, modelToJson(model));
 }
 
+/** The format tag of the manifest of a saved-model folder. */
+export const SAVED_MODEL_FORMAT = 'synapses-ts/saved-model';
+/** The newest saved-model manifest version this toolkit reads and writes. */
+export const SAVED_MODEL_FORMAT_VERSION = 1;
+/** The model file of a saved-model folder (and of a run folder). */
+export const MODEL_FILE = 'model.json';
+/** The manifest of a saved-model folder. */
+export const SAVED_MODEL_MANIFEST = 'saved-model.json';
+
+/** What `saved-model.json` holds besides its format fields. */
+export interface SavedModelManifest {
+  readonly toolkitVersion: string;
+  readonly savedAt: string;
+  /** The model file, relative to the folder, and the SHA-256 of its bytes (checked on load). */
+  readonly modelFile: string;
+  readonly modelSha256: string;
+  /** Inputs, then the outputs of every linear layer. */
+  readonly sizes: readonly number[];
+  readonly connectionsPerLayer: readonly number[];
+  readonly connections: number;
+  readonly loss: string;
+  readonly seed: number;
+  /** The backend the model was on when saved (`name:mode`); a loaded model runs on the backend asked for. */
+  readonly backend: string;
+  /** Epochs and steps trained when saved. */
+  readonly epochsDone: number;
+  readonly step: number;
+}
+
 /**
- * Loads a model saved by {@link saveModel}.
- * @throws {@link ModelFileError} when the file is missing or invalid.
+ * Saves a model into folder `dir` (created if needed): `model.json` (the model file) and then
+ * `saved-model.json` (a small manifest, see {@link SavedModelManifest}), each written atomically. This is
+ * what `model.save(dir)` does.
+ * @throws {@link ConfigError} when `dir` holds a training run (`manifest.json`): its `model.json` must stay
+ *   the model its results describe.
+ */
+export function saveModelDir(model: Model, dir: string): void {
+  if (fs.existsSync(path.join(dir, 'manifest.json'))) {
+    throw new ConfigError(`cannot save a model into ${dir}: it holds a training run (manifest.json), whose model.json must stay the one its results describe; save into another folder`);
+  }
+  fs.mkdirSync(dir, { recursive: true });
+  const text = modelToJson(model);
+  writeFileAtomic(path.join(dir, MODEL_FILE), text);
+  const linear = model.network.linearLayers();
+  const doc: Rec = {
+    format: SAVED_MODEL_FORMAT,
+    formatVersion: SAVED_MODEL_FORMAT_VERSION,
+    toolkitVersion: version,
+    savedAt: new Date().toISOString(),
+    modelFile: MODEL_FILE,
+    modelSha256: sha256(text),
+    sizes: [model.network.nIn, ...linear.map((l) => l.nOut)],
+    connectionsPerLayer: model.connectionsPerLayer(),
+    connections: model.connectionCount(),
+    loss: model.loss,
+    seed: model.seed,
+    backend: `${model.backend.name}:${model.backend.mode}`,
+    epochsDone: model.epochsDone,
+    step: model.step,
+    sha256: '',
+  } satisfies Rec & SavedModelManifest;
+  doc.sha256 = digest(doc);
+  writeFileAtomic(path.join(dir, SAVED_MODEL_MANIFEST), JSON.stringify(doc, null, 2) + '\n');
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/**
+ * Reads the manifest of a saved-model folder, checking it and that `model.json` is the file it was saved with.
+ * @returns the manifest, or null when the folder has none (a run folder, or a bare `model.json`).
+ * @throws {@link ModelFileError} for an invalid manifest or a model file that does not match it.
+ */
+export function readSavedModelManifest(dir: string): SavedModelManifest | null {
+  const file = path.join(dir, SAVED_MODEL_MANIFEST);
+  if (!fs.existsSync(file)) return null;
+  const doc = parseDocument(readText(file, 'saved-model manifest'), file, SAVED_MODEL_FORMAT, SAVED_MODEL_FORMAT_VERSION, 'saved-model manifest');
+  const modelFile = path.join(dir, typeof doc.modelFile === 'string' ? doc.modelFile : MODEL_FILE);
+  if (sha256(readText(modelFile, 'model file')) !== doc.modelSha256) {
+    throw new ModelFileError(`${modelFile} is not the model file ${file} was saved with (its SHA-256 differs): the folder was changed after saving, or a save was cut short`);
+  }
+  return doc as unknown as SavedModelManifest;
+}
+
+/**
+ * Loads a model from a model file (written by {@link saveModel}), or from a folder: one written by
+ * `model.save(dir)` / {@link saveModelDir} (its manifest is checked against the model file), or a training
+ * run's folder (its final `model.json`).
+ * @param backend - the backend the model runs on (default `cpu`, the reference; `auto` for the fastest here).
+ * @throws {@link ModelFileError} when the file or folder is missing or invalid.
+ * @example
+ * const model = loadModel('runs/mnist-quick');
  */
 export function loadModel(file: string, backend = 'cpu'): Model {
+  let isDir = false;
+  try {
+    isDir = fs.statSync(file).isDirectory();
+  } catch {
+    // A missing path is reported by readText below, naming it.
+  }
+  if (isDir) {
+    const dir = file;
+    const manifest = readSavedModelManifest(dir);
+    file = path.join(dir, manifest?.modelFile ?? MODEL_FILE);
+    if (!fs.existsSync(file)) {
+      throw new ModelFileError(`${dir} holds no ${MODEL_FILE}: expected a folder written by model.save(dir), or a finished training run`);
+    }
+  }
   return modelFromJson(readText(file, 'model file'), file, backend);
 }

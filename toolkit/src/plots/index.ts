@@ -32,3 +32,4 @@ export {
 } from './export';
 export { runFigures, writeRunFigures, type RunFigure, type RunFigures, type WrittenRunFigures, type WriteRunFiguresOptions } from './run-figures';
 export { ablationFigures, isAblationDir } from './ablation-figures';
+export { confusionMatrixFigure, type ConfusionFigureOptions } from './confusion';

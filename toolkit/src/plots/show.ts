@@ -10,31 +10,14 @@
  *
  * @packageDocumentation
  */
-import * as path from 'node:path';
 import { InvalidArgumentError } from '../core/errors';
+import { tslabApi, type NotebookDisplay } from '../display/tslab';
 import type { Figure } from './figure';
 import { figureDiv, plotlyScriptTag } from './html';
 
-/** The part of tslab's display API that `show` uses. */
-interface TslabDisplay {
-  html(s: string): void;
-}
-
-/**
- * tslab's `display`, when this process is a tslab kernel executing a cell: the `tslab/dist/jupyter.js`
- * module the kernel loaded has a live `lastWriteDisplayData` then. Searching the module cache (instead of
- * `require('tslab')`) finds the kernel's own copy even when another tslab is installed nearer the toolkit.
- */
-function tslabDisplay(): TslabDisplay | undefined {
-  const suffix = path.join('tslab', 'dist', 'jupyter.js');
-  for (const [file, mod] of Object.entries(require.cache)) {
-    if (!file.endsWith(suffix)) continue;
-    const exported = mod?.exports as { lastWriteDisplayData?: unknown } | undefined;
-    if (typeof exported?.lastWriteDisplayData !== 'function') continue;
-    const pub = require(path.join(path.dirname(file), 'public.js')) as { display?: TslabDisplay };
-    if (pub.display && typeof pub.display.html === 'function') return pub.display;
-  }
-  return undefined;
+/** tslab's `display`, when this process is a tslab kernel executing a cell (see display/tslab). */
+function tslabDisplay(): NotebookDisplay | undefined {
+  return tslabApi()?.display;
 }
 
 /** Whether this code runs inside a tslab notebook kernel (so {@link show} can display). */

@@ -5,15 +5,16 @@
  * @packageDocumentation
  */
 import type { Backend } from '../backend/backend';
-import { getBackend } from '../backend/registry';
+import { resolveBackend, type ResolvedBackend } from '../backend/registry';
 import { check, checkInt, firstNonFinite } from '../core/assert';
 import { ConfigError, NumericalError, ShapeError, UnknownNameError } from '../core/errors';
 import { rngFor } from '../core/rng';
 import { batchOrder } from '../data/batches';
-import type { Dataset } from '../data/dataset';
+import { DenseDataset, type Dataset } from '../data/dataset';
 import { policyFrom, type PolicyDescription } from '../evolution/registry';
 import type { EvolutionContext, Policy } from '../evolution/types';
-import type { ForwardContext } from '../nn/layer';
+import { Buffer, type ForwardContext } from '../nn/layer';
+import { addGaussianNoise, reconstructionLoss } from '../nn/reconstruction';
 import { mlpNetwork, type MlpOptions } from '../nn/mlp';
 import type { Sequential } from '../nn/sequential';
 import { checkLrSchedule, CONSTANT_LR, lrFactor, type LrScheduleSpec } from '../optim/lr-schedule';
@@ -21,11 +22,18 @@ import { createOptimizer, type Optimizer, type OptimizerSpec } from '../optim/op
 import { stratifiedValidationSplit, type Subsettable } from '../data/split';
 import { EvolutionState } from '../evolution/state';
 import { checkPolicyLayers, evolveNetwork, importancePrune } from './evolution-step';
-import { History, type Callbacks, type EpochLogs, type ValidationInfo } from './history';
+import { denseGradientFlops, trainingFlopsPerSample } from './flops';
+import { combineCallbacks, History, type Callbacks, type EpochLogs, type ValidationInfo } from './history';
+import { modelWriter } from './model-store';
+import { progressDisplay, VERBOSITIES, type Verbosity } from './progress';
 
 /** Names of the losses. */
-export const LOSSES = ['cross-entropy', 'mse'] as const;
-/** A loss name: softmax cross-entropy on logits, or mean squared error against one-hot labels. */
+export const LOSSES = ['cross-entropy', 'mse', 'reconstruction'] as const;
+/**
+ * A loss name: softmax cross-entropy on logits, mean squared error against one-hot labels, or
+ * `reconstruction`, the MSE between the output and the clean input (an autoencoder, nn/reconstruction:
+ * the output layer is as wide as the input; labels are ignored and accuracy is 0).
+ */
 export type LossName = (typeof LOSSES)[number];
 
 /** What {@link Model.compile} takes. Defaults: the SET paper's SGD, cross-entropy, the `set` policy. */
@@ -34,6 +42,8 @@ export interface CompileOptions {
   readonly loss?: LossName;
   /** A policy preset name, a JSON description, or a built policy. Default `'set'`. */
   readonly policy?: PolicyDescription | Policy;
+  /** With `loss: 'reconstruction'`: std of the Gaussian noise added to training inputs (a denoising autoencoder; default 0). */
+  readonly inputNoise?: number;
 }
 
 /** What {@link Model.fit} takes. */
@@ -44,7 +54,18 @@ export interface FitOptions {
   readonly batchSize?: number;
   /** Evaluated after every epoch when given. */
   readonly validationData?: Dataset;
-  readonly callbacks?: Callbacks;
+  /**
+   * Hooks called during training: one object of hooks, or an array of them, called in order (each awaited
+   * before the next), as Keras's list of callbacks. The progress display of `verbose` runs after them.
+   */
+  readonly callbacks?: Callbacks | readonly Callbacks[];
+  /**
+   * Progress display: 0 nothing, 1 a progress bar per epoch (in a tslab notebook, one display updated in
+   * place), 2 one line per epoch. Default: 1 when stderr is a terminal (and `CI` is not `true`) or in a
+   * tslab notebook, else 0 (logs, pipes, tests). Shown by the display the toolkit's entry registers
+   * (train/progress); training itself never writes to the console.
+   */
+  readonly verbose?: Verbosity;
   /**
    * The planned length of the whole run in epochs, counted from the model's first epoch (default: the
    * epochs already done plus `epochs`). Schedules (cosine fractions, RigL's end) and SET's "not after the
@@ -127,10 +148,15 @@ export class Model {
   plannedEpochs = 0;
   /** Evolution state carried across events (usage history for ITOP). */
   readonly evolutionState = new EvolutionState();
+  /** Std of the noise added to training inputs of a denoising autoencoder (see {@link CompileOptions.inputNoise}). */
+  inputNoise = 0;
+  private readonly noisyInput = new Buffer();
   /** Model selection's state (best epoch, early stopping); null before any validated epoch. */
   selection: SelectionState | null = null;
   /** The training settings of the last `fit` (recorded in checkpoints, so a checkpoint says how it was trained). */
   fitSettings: FitSettings | null = null;
+  /** How the backend was chosen, when the model was built by {@link mlp} (shown by {@link Model.summary}). */
+  backendChoice: BackendChoice | null = null;
 
   /**
    * @param network - the layers.
@@ -171,6 +197,10 @@ export class Model {
     const policy = policyFrom(options.policy ?? 'set');
     // An explicit `layers` list that names no evolvable layer would leave evolution silently off.
     checkPolicyLayers(this.network, policy);
+    const noise = options.inputNoise ?? 0;
+    if (!(Number.isFinite(noise) && noise >= 0)) throw new ConfigError(`compile option inputNoise must be a finite number >= 0, got ${noise}`);
+    if (noise > 0 && loss !== 'reconstruction') throw new ConfigError(`compile option inputNoise is for loss "reconstruction" (a denoising autoencoder), not "${loss}"`);
+    this.inputNoise = noise;
     this.lossName = loss;
     this.optimizerRef = optimizer;
     this.policyRef = policy;
@@ -191,17 +221,36 @@ export class Model {
     if (data.nFeatures !== this.network.nIn) {
       throw new ShapeError(`${what} "${data.name}" has ${data.nFeatures} features but the model expects ${this.network.nIn}`);
     }
-    if (data.nClasses > this.network.nOut) {
+    if (this.lossName === 'reconstruction' && this.network.nOut !== this.network.nIn) {
+      throw new ShapeError(`loss "reconstruction" needs an output layer as wide as the input: the model has ${this.network.nIn} inputs and ${this.network.nOut} outputs`);
+    }
+    if (this.lossName !== 'reconstruction' && data.nClasses > this.network.nOut) {
       throw new ShapeError(`${what} "${data.name}" has ${data.nClasses} classes but the model has ${this.network.nOut} outputs`);
     }
     if (data.nSamples < 1) throw new ShapeError(`${what} "${data.name}" has no samples`);
   }
 
-  private lossAndGrad(out: Float32Array, y: Int32Array, batch: number, grad: Float32Array, pred: Int32Array): number {
+  /** @param x - the clean input of the batch (the target of `reconstruction`). */
+  private lossAndGrad(out: Float32Array, y: Int32Array, batch: number, grad: Float32Array, pred: Int32Array, x: Float32Array): number {
     const n = this.network.nOut;
+    if (this.lossName === 'reconstruction') {
+      this.backend.sync?.([out]);
+      return reconstructionLoss(out, x, n, batch, grad, pred);
+    }
     return this.lossName === 'cross-entropy'
       ? this.backend.softmaxCrossEntropy(out, y, n, batch, grad, pred)
       : this.backend.mseOneHot(out, y, n, batch, grad, pred);
+  }
+
+  /**
+   * The training input of a denoising autoencoder: `x` plus Gaussian noise (`inputNoise`, stream
+   * `rngFor(seed, 'input-noise', step)`) in a buffer of its own, so `x` stays the clean target; `x` itself
+   * for every other model.
+   */
+  private corrupted(x: Float32Array, batch: number): Float32Array {
+    if (this.inputNoise === 0) return x;
+    const out = this.noisyInput.view(this.network.nIn * batch, this.backend);
+    return addGaussianNoise(x, this.inputNoise, this.seed, this.step, out);
   }
 
   /** Names the first layer whose output or parameters are not finite, re-running the batch forward. */
@@ -244,6 +293,14 @@ export class Model {
     const schedule = options.lrSchedule === undefined ? undefined : checkLrSchedule(options.lrSchedule);
     const monitor = options.monitor ?? 'valAccuracy';
     if (!(MONITORS as readonly string[]).includes(monitor)) throw new UnknownNameError('monitor', String(monitor), MONITORS);
+    const display = progressDisplay();
+    const verbose = options.verbose ?? display?.defaultVerbosity() ?? 0;
+    if (!(VERBOSITIES as readonly unknown[]).includes(verbose)) throw new ConfigError(`fit option verbose must be 0 (silent), 1 (a progress bar) or 2 (a line per epoch), got ${JSON.stringify(verbose)}`);
+    if (verbose > 0 && !display) {
+      throw new ConfigError(`fit option verbose ${verbose} needs a progress display and none is registered: import the toolkit from "synapses-ts" (its entry registers one) or call setProgressDisplay(...)`);
+    }
+    // Checked (each element an object) before anything changes.
+    const userCallbacks = combineCallbacks(options.callbacks);
     if (options.validationSplit !== undefined) {
       if (options.validationData) throw new ConfigError('fit: give validationData or validationSplit, not both');
       if (!(options.validationSplit > 0 && options.validationSplit < 1)) throw new ConfigError(`fit option validationSplit must be in (0, 1), got ${options.validationSplit}`);
@@ -263,7 +320,8 @@ export class Model {
     if (this.selection && this.selection.monitor !== monitor) this.selection = null;
     // Asking for more epochs after early stopping trains them; the patience count goes on from where it was.
     if (this.selection) this.selection.stopped = false;
-    const cb = options.callbacks ?? {};
+    // The display's callbacks are fresh per fit and run after the user's.
+    const cb = verbose > 0 ? combineCallbacks([userCallbacks, display!.callbacks(verbose as 1 | 2)]) : userCallbacks;
     const net = this.network;
     const nIn = net.nIn, nOut = net.nOut;
     const n = data.nSamples;
@@ -287,8 +345,14 @@ export class Model {
     };
     // A previous fit's schedule must not leak into this one.
     optimizer.lrScale = 1;
-    await cb.onTrainBegin?.({ epochs, batchesPerEpoch: batches, samples: n });
+    await cb.onTrainBegin?.({ epochs, batchesPerEpoch: batches, samples: n, firstEpoch, totalEpochs: planned });
     let lastYield = Date.now();
+    // Training FLOPs per sample of a step at the current connections (train/flops), recomputed whenever
+    // evolution changes a topology.
+    let flopsPerSample = trainingFlopsPerSample(net);
+    // Gradient-based regrowth computes the dense gradient of each layer that regrows, over `batch` samples.
+    const evolutionFlops = (reports: readonly { layer: number; grown: number }[], batch: number): number =>
+      policy.regrow.needsGradient ? reports.reduce((a, r) => a + (r.grown > 0 ? denseGradientFlops(net, r.layer, batch) : 0), 0) : 0;
 
     for (let e = firstEpoch; e < firstEpoch + epochs; e++) {
       const t0 = performance.now();
@@ -298,6 +362,7 @@ export class Model {
       const order = batchOrder(n, e, this.seed, options.shuffle ?? true);
       let lossSum = 0;
       let correct = 0;
+      let flops = 0;
       // Batch b: its samples, and where they go (x and y, or views of their first `size` samples).
       const batchOf = (b: number) => {
         const start = b * batchSize;
@@ -318,10 +383,10 @@ export class Model {
         const { size, xb, yb } = batchOf(b);
         if (gathered !== b) gatherBatch(b);
         const ctx: ForwardContext = { training: true, seed: this.seed, step: this.step };
-        const out = net.forward(xb, size, ctx);
+        const out = net.forward(this.corrupted(xb, size), size, ctx);
         const g = size === batchSize ? grad : grad.subarray(0, nOut * size);
         const p = size === batchSize ? pred : pred.subarray(0, size);
-        const l = this.lossAndGrad(out, yb, size, g, p);
+        const l = this.lossAndGrad(out, yb, size, g, p, xb);
         if (!Number.isFinite(l)) throw this.diagnose(xb, size, ctx, e, b);
         net.backward(g, size, undefined, { overwriteActivations: stepDone });
         // Counted before the next batch's labels replace these.
@@ -334,12 +399,15 @@ export class Model {
         this.step++;
         lossSum += l;
         correct += c;
+        flops += flopsPerSample * size;
         const stepCtx: EvolutionContext = { event: 'step', epoch: e, epochs: planned, step: this.step, totalSteps };
         const te = performance.now();
         const reports = evolveNetwork(net, optimizer, policy, stepCtx, this.seed, this.evolutionState);
         if (reports.length) {
           evoSeconds += (performance.now() - te) / 1000;
           evoEvents += reports.length;
+          flops += evolutionFlops(reports, size);
+          flopsPerSample = trainingFlopsPerSample(net);
           for (const r of reports) {
             history.evolution.push(r);
             await cb.onEvolve?.(r);
@@ -375,7 +443,8 @@ export class Model {
       const epochCtx: EvolutionContext = { event: 'epoch-end', epoch: e, epochs: planned, step: this.step, totalSteps };
       const te = performance.now();
       // Gradient-based regrowth reads the last batch's gradient, which validation overwrote: refresh it.
-      if (policy.regrow.needsGradient && !stopping) this.probeGradient(data, e, batchSize, x, y, grad, pred);
+      const probe = policy.regrow.needsGradient && !stopping ? this.probeGradient(data, e, batchSize, x, y, grad, pred) : 0;
+      flops += flopsPerSample * probe;
       // Early stopping makes this the last epoch: like SET's last planned epoch, it does not evolve.
       const reports = stopping ? [] : [
         ...evolveNetwork(net, optimizer, policy, epochCtx, this.seed, this.evolutionState),
@@ -383,6 +452,8 @@ export class Model {
       ];
       evoSeconds += (performance.now() - te) / 1000;
       evoEvents += reports.length;
+      flops += evolutionFlops(reports, probe);
+      if (reports.length) flopsPerSample = trainingFlopsPerSample(net);
       for (const r of reports) {
         history.evolution.push(r);
         await cb.onEvolve?.(r);
@@ -400,6 +471,7 @@ export class Model {
         evolutionSeconds: evoSeconds,
         evolutionEvents: evoEvents,
         lr: optimizer.spec.lr * optimizer.lrScale,
+        flops,
       };
       history.epochs.push(logs);
       await cb.onEpochEnd?.(logs);
@@ -449,8 +521,9 @@ export class Model {
   /**
    * Runs one training-mode forward and backward pass (no update) on a batch drawn with
    * `rngFor(seed, 'gradient-probe', epoch)`, so layers hold a fresh gradient for gradient-based regrowth.
+   * @returns the probe's batch size.
    */
-  private probeGradient(data: Dataset, epoch: number, batchSize: number, x: Float32Array, y: Int32Array, grad: Float32Array, pred: Int32Array): void {
+  private probeGradient(data: Dataset, epoch: number, batchSize: number, x: Float32Array, y: Int32Array, grad: Float32Array, pred: Int32Array): number {
     const n = data.nSamples;
     const size = Math.min(batchSize, n);
     const order = rngFor(this.seed, 'gradient-probe', epoch).permutation(n);
@@ -458,15 +531,30 @@ export class Model {
     data.gather(order, 0, size, xb, yb);
     const out = this.network.forward(xb, size, { training: true, seed: this.seed, step: this.step });
     const g = grad.subarray(0, this.network.nOut * size);
-    this.lossAndGrad(out, yb, size, g, pred.subarray(0, size));
+    this.lossAndGrad(out, yb, size, g, pred.subarray(0, size), xb);
     this.network.backward(g, size);
+    return size;
   }
 
   /**
-   * Mean loss and accuracy on `data` in inference mode (no dropout).
+   * Mean loss and accuracy in inference mode (no dropout), on a data set or on samples and labels given as
+   * arrays: `x` sample-major (`count * nIn` values, or one row of `nIn` numbers per sample) and one integer
+   * label in [0, nOut) per sample.
    * @param options.batchSize - evaluation batch, default 256.
+   * @throws {@link ShapeError} for data of the wrong width; {@link DataError} for labels out of range or
+   *   non-finite inputs.
+   * @example
+   * model.evaluate(test).accuracy;
+   * model.evaluate([[0.1, 0.2, 0.3]], [2]);
    */
-  evaluate(data: Dataset, options: { batchSize?: number } = {}): Evaluation {
+  evaluate(data: Dataset, options?: { batchSize?: number }): Evaluation;
+  evaluate(x: SampleInput, labels: Int32Array | readonly number[], options?: { batchSize?: number }): Evaluation;
+  evaluate(
+    input: Dataset | SampleInput, labelsOrOptions?: Int32Array | readonly number[] | { batchSize?: number }, maybeOptions?: { batchSize?: number },
+  ): Evaluation {
+    const isData = isDataset(input);
+    const data = isData ? input : this.arraysToDataset(input, labelsOrOptions as Int32Array | readonly number[] | undefined);
+    const options = (isData ? labelsOrOptions as { batchSize?: number } | undefined : maybeOptions) ?? {};
     this.checkData(data, 'evaluation data');
     const batchSize = options.batchSize ?? 256;
     checkInt(batchSize, 'evaluate option batchSize', 1);
@@ -486,7 +574,7 @@ export class Model {
       data.gather(order, start, size, xb, yb);
       const out = net.forward(xb, size, { training: false, seed: this.seed, step: this.step });
       const p = pred.subarray(0, size);
-      lossSum += this.lossAndGrad(out, yb, size, grad.subarray(0, net.nOut * size), p);
+      lossSum += this.lossAndGrad(out, yb, size, grad.subarray(0, net.nOut * size), p, xb);
       for (let s = 0; s < size; s++) if (p[s] === yb[s]) correct++;
     }
     // Leave nothing of this evaluation on a device backend (its buffers are garbage now).
@@ -495,34 +583,89 @@ export class Model {
   }
 
   /**
-   * Class probabilities (softmax of the outputs for cross-entropy models; the raw outputs for MSE
-   * models) and predicted classes for `samples` given sample-major (`count * nIn` values).
-   * @throws {@link ShapeError} when the length is not a multiple of the input size; an error for NaN input.
+   * Class probabilities (softmax of the outputs for cross-entropy models; the raw outputs for MSE models)
+   * and predicted classes, in inference mode, for samples given as a data set (its labels are ignored), a
+   * sample-major Float32Array (`count * nIn` values), or one array of `nIn` numbers per sample.
+   * `outputs` is sample-major: `outputs[s * nOut + c]`.
+   * @param options.batchSize - samples per forward pass, default 256 (the result does not depend on it).
+   * @throws {@link ShapeError} when the input width is not the model's; {@link InvalidArgumentError} for a
+   *   non-finite input value.
+   * @example
+   * const { classes } = model.predict(test);          // a Dataset
+   * model.predict([[0, 1, 0.5, 0.2]]).classes[0];     // one sample as numbers
    */
-  predict(samples: Float32Array): { classes: Int32Array; outputs: Float32Array } {
+  predict(input: Dataset | SampleInput, options: { batchSize?: number } = {}): Prediction {
     const nIn = this.network.nIn, nOut = this.network.nOut;
-    if (samples.length === 0 || samples.length % nIn !== 0) {
-      throw new ShapeError(`predict input has ${samples.length} values, expected a positive multiple of the model's ${nIn} inputs`);
+    const batchSize = options.batchSize ?? 256;
+    checkInt(batchSize, 'predict option batchSize', 1);
+    let count: number;
+    // Fills x (feature-major, `nIn * size`) with samples [start, start + size).
+    let gather: (start: number, size: number, x: Float32Array) => void;
+    if (isDataset(input)) {
+      if (input.nFeatures !== nIn) throw new ShapeError(`predict data "${input.name}" has ${input.nFeatures} features but the model expects ${nIn}`);
+      if (input.nSamples < 1) throw new ShapeError(`predict data "${input.name}" has no samples`);
+      count = input.nSamples;
+      const order = batchOrder(count, 0, this.seed, false);
+      const y = new Int32Array(Math.min(batchSize, count));
+      gather = (start, size, x) => input.gather(order, start, size, x, y.subarray(0, size));
+    } else {
+      const samples = sampleMajor(input, nIn, 'predict input');
+      count = samples.length / nIn;
+      gather = (start, size, x) => {
+        for (let f = 0; f < nIn; f++) for (let s = 0; s < size; s++) x[f * size + s] = samples[(start + s) * nIn + f]!;
+      };
     }
-    const bad = firstNonFinite(samples);
-    check(bad < 0, () => `predict input value ${bad} (feature ${bad % nIn} of sample ${Math.floor(bad / nIn)}) is ${samples[bad]}; inputs must be finite`);
-    const count = samples.length / nIn;
-    const x = new Float32Array(nIn * count);
-    for (let s = 0; s < count; s++) for (let f = 0; f < nIn; f++) x[f * count + s] = samples[s * nIn + f]!;
-    const out = this.network.forward(x, count, { training: false, seed: this.seed, step: this.step });
-    const probs = this.lossName === 'cross-entropy' ? this.backend.softmaxForward(out, nOut, count, new Float32Array(nOut * count)) : out;
-    this.backend.sync?.();
     const outputs = new Float32Array(nOut * count);
     const classes = new Int32Array(count);
-    for (let s = 0; s < count; s++) {
-      let best = 0;
-      for (let f = 0; f < nOut; f++) {
-        outputs[s * nOut + f] = probs[f * count + s]!;
-        if (probs[f * count + s]! > probs[best * count + s]!) best = f;
+    const xBuf = new Float32Array(nIn * Math.min(batchSize, count));
+    const probsBuf = new Float32Array(nOut * Math.min(batchSize, count));
+    for (let start = 0; start < count; start += batchSize) {
+      const size = Math.min(batchSize, count - start);
+      const x = xBuf.subarray(0, nIn * size);
+      gather(start, size, x);
+      const out = this.network.forward(x, size, { training: false, seed: this.seed, step: this.step });
+      const probs = this.lossName === 'cross-entropy' ? this.backend.softmaxForward(out, nOut, size, probsBuf.subarray(0, nOut * size)) : out;
+      this.backend.sync?.();
+      for (let s = 0; s < size; s++) {
+        let best = 0;
+        for (let f = 0; f < nOut; f++) {
+          outputs[(start + s) * nOut + f] = probs[f * size + s]!;
+          if (probs[f * size + s]! > probs[best * size + s]!) best = f;
+        }
+        classes[start + s] = best;
       }
-      classes[s] = best;
     }
     return { classes, outputs };
+  }
+
+  /** Builds the in-memory data set of samples and labels given as arrays (for {@link Model.evaluate}). */
+  private arraysToDataset(x: SampleInput, labels: Int32Array | readonly number[] | undefined): Dataset {
+    const samples = sampleMajor(x, this.network.nIn, 'evaluate input');
+    const count = samples.length / this.network.nIn;
+    if (labels === undefined || typeof (labels as { length?: unknown }).length !== 'number') {
+      throw new ConfigError('evaluate(x, labels): give the labels (one integer class per sample) after the samples, or pass a Dataset');
+    }
+    if (labels.length !== count) throw new ShapeError(`evaluate has ${count} samples but ${labels.length} labels`);
+    const y = labels instanceof Int32Array ? labels : Int32Array.from(labels);
+    for (let s = 0; s < y.length; s++) {
+      if (y[s] !== (labels as ArrayLike<number>)[s]) throw new ShapeError(`evaluate label ${s} is ${(labels as ArrayLike<number>)[s]}, expected an integer class`);
+    }
+    return new DenseDataset('evaluate input', samples, y, this.network.nIn, this.network.nOut);
+  }
+
+  /**
+   * Saves the model into folder `dir` (created if needed): `model.json` (the model file: architecture,
+   * weights, checksum) and `saved-model.json` (a small manifest: format, toolkit version, sizes,
+   * connections, backend, training progress, the model file's SHA-256). Reload with `loadModel(dir)`.
+   * Written by the toolkit's io/ (train/model-store), atomically.
+   * @throws {@link ConfigError} when `dir` holds a training run (its `manifest.json`), whose model file
+   *   must stay the one its results describe.
+   * @example
+   * model.save('models/mnist-set');
+   * const again = loadModel('models/mnist-set');
+   */
+  save(dir: string): void {
+    modelWriter()(this, dir);
   }
 
   /** One line per layer: kind, sizes, parameters, connections. */
@@ -531,12 +674,86 @@ export class Model {
       const d = s.detail ? ' ' + Object.entries(s.detail).map(([k, v]) => `${k}=${v}`).join(' ') : '';
       return `${String(i).padStart(2)} ${s.kind.padEnd(14)} ${String(s.nIn).padStart(7)} -> ${String(s.nOut).padEnd(7)} params=${s.parameters}${d}`;
     });
-    return [...rows, `connections: ${this.connectionsPerLayer().join(' + ')} = ${this.connectionCount()}`].join('\n');
+    return [...rows, `connections: ${this.connectionsPerLayer().join(' + ')} = ${this.connectionCount()}`, `backend: ${this.backendSummary()}`].join('\n');
+  }
+
+  /** The backend as `name:mode`, its threads, and why it was chosen, e.g. `wasm:wasm-simd, 2 threads (auto: ...)`. */
+  backendSummary(): string {
+    const be = this.backend;
+    const threads = be.threads ?? 1;
+    const choice = this.backendChoice;
+    // A choice made for another backend (the network was moved since) no longer explains this one.
+    const why = choice && choice.backend === be ? choice.reason : 'set on the network directly';
+    return `${be.name}:${be.mode}, ${threads} thread${threads === 1 ? '' : 's'} (${why})`;
   }
 }
 
-/** Options of {@link mlp}: the network options plus the training seed (shared with the network). */
-export type MlpModelOptions = MlpOptions;
+/** Samples as arrays: sample-major values (`count * nIn`), or one array of `nIn` numbers per sample. */
+export type SampleInput = Float32Array | readonly (readonly number[])[];
+
+/** What {@link Model.predict} returns. */
+export interface Prediction {
+  /** The predicted class of each sample. */
+  readonly classes: Int32Array;
+  /** Class probabilities (raw outputs for MSE models), sample-major: `outputs[s * nOut + c]`. */
+  readonly outputs: Float32Array;
+}
+
+/** How a model's backend was chosen (see {@link Model.backendSummary}). */
+export interface BackendChoice {
+  readonly backend: Backend;
+  /** Why, in words: e.g. `auto chose wasm, the fastest backend that runs here`. */
+  readonly reason: string;
+}
+
+/** The reason text of a resolved backend. */
+export function backendReason(r: ResolvedBackend): string {
+  if (r.requested === 'auto') return r.fellBack ?? `auto chose ${r.resolved}, the fastest backend that runs here`;
+  const skipped = r.skipped?.length ? `; skipped ${r.skipped.join('; ')}` : '';
+  return `asked for by name: "${r.requested}"${skipped}`;
+}
+
+function isDataset(x: unknown): x is Dataset {
+  return typeof x === 'object' && x !== null && typeof (x as Partial<Dataset>).gather === 'function' && typeof (x as Partial<Dataset>).nSamples === 'number';
+}
+
+/**
+ * Checks samples given as arrays and returns them sample-major.
+ * @throws {@link ShapeError} for a wrong width or no samples; {@link InvalidArgumentError} for a non-finite value.
+ */
+function sampleMajor(x: SampleInput, nIn: number, what: string): Float32Array {
+  let samples: Float32Array;
+  if (x instanceof Float32Array) {
+    if (x.length === 0 || x.length % nIn !== 0) throw new ShapeError(`${what} has ${x.length} values, expected a positive multiple of the model's ${nIn} inputs`);
+    samples = x;
+  } else if (Array.isArray(x)) {
+    if (x.length === 0) throw new ShapeError(`${what} has no samples`);
+    samples = new Float32Array(x.length * nIn);
+    x.forEach((row: readonly number[], s: number) => {
+      if (!Array.isArray(row) || row.length !== nIn) {
+        throw new ShapeError(`${what} sample ${s} has ${Array.isArray(row) ? `${row.length} values` : `type ${typeof row}`}, expected an array of the model's ${nIn} inputs`);
+      }
+      samples.set(row, s * nIn);
+    });
+  } else {
+    throw new ShapeError(`${what} must be a Dataset, a sample-major Float32Array or an array of samples (arrays of numbers), got ${typeof x}`);
+  }
+  const bad = firstNonFinite(samples);
+  check(bad < 0, () => `${what} value ${bad} (feature ${bad % nIn} of sample ${Math.floor(bad / nIn)}) is ${samples[bad]}; inputs must be finite`);
+  return samples;
+}
+
+/** Options of {@link mlp}: the network options (the seed is shared by the network and training), with the backend chosen as the CLI does. */
+export interface MlpModelOptions extends Omit<MlpOptions, 'backend'> {
+  /**
+   * A backend name or instance. Default `'auto'`, as the CLI: the WebAssembly SIMD backend `wasm` when its
+   * kernels are built, else the CPU reference (see backend/registry's `resolveBackend`); `model.summary()`
+   * says which one runs and why. Pass `'cpu'` for the readable reference.
+   */
+  readonly backend?: string | Backend;
+  /** Threads of a backend that can use several (wasm); default every core or `SYNAPSES_THREADS` (backend/registry). */
+  readonly threads?: number;
+}
 
 /**
  * Builds a sparse MLP model (see {@link mlpNetwork} for the options); call `compile` before `fit`.
@@ -545,6 +762,10 @@ export type MlpModelOptions = MlpOptions;
  * model.compile({ optimizer: { name: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 0.0002 }, policy: 'set' });
  */
 export function mlp(sizes: readonly number[], options: MlpModelOptions = {}): Model {
-  const backend = typeof options.backend === 'object' ? options.backend : getBackend(options.backend ?? 'cpu');
-  return new Model(mlpNetwork(sizes, { ...options, backend }), options.seed ?? 0);
+  const { threads, ...rest } = options;
+  const resolved = typeof options.backend === 'object' ? null : resolveBackend(options.backend ?? 'auto', threads === undefined ? {} : { threads });
+  const backend = resolved ? resolved.backend : (options.backend as Backend);
+  const model = new Model(mlpNetwork(sizes, { ...rest, backend }), options.seed ?? 0);
+  model.backendChoice = { backend, reason: resolved ? backendReason(resolved) : 'given as a backend object' };
+  return model;
 }
