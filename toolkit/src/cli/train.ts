@@ -14,6 +14,7 @@ import { freshRunFolder } from '../experiments/run-folder';
 import { preset } from '../experiments/presets';
 import { runConfig, type RunResult } from '../experiments/run';
 import { writeRunFigures } from '../plots/run-figures';
+import { describeRunData } from './describe-data';
 import { reportFigures } from './plot';
 import { progressCallbacks } from './progress';
 
@@ -156,6 +157,7 @@ export async function trainCommand(o: TrainCommandOptions): Promise<void> {
       onMessage: say,
       ...(threads === undefined ? {} : { threads }),
       ...(maxMemoryBytes === undefined ? {} : { maxMemoryBytes }),
+      onData: (data, c) => say(describeRunData(data, c)),
       onMemory: (plan) => say(describeMemory(plan.estimate, plan.limit)),
       callbacks: o.progress === false ? {} : progressCallbacks(),
       onModel: (model, c, chosen) => {

@@ -27,7 +27,7 @@ import { saveModel } from '../io/model-file';
 import type { Callbacks, EpochLogs } from '../train/history';
 import { backendReason, mlp, type Evaluation, type Model } from '../train/model';
 import { parseRunConfig, sameRunConfig, type RunConfig } from './config';
-import { checkTrainingClasses, loadRunDataAsync } from './data';
+import { checkTrainingClasses, loadRunDataAsync, type AnyRunData } from './data';
 import { planRunMemory, type MemoryPlan } from './estimate';
 import { FEATURE_NAMES_FILE } from '../features/importance';
 import { FEATURE_HISTORY_FILE, InputHistory } from '../features/persistence';
@@ -115,6 +115,8 @@ export interface RunOptions {
    * A run whose estimate exceeds it is refused before the model is built (experiments/estimate).
    */
   readonly maxMemoryBytes?: number;
+  /** Called with the loaded data (every part, before any check), e.g. to say what was loaded. */
+  readonly onData?: (data: AnyRunData, config: RunConfig) => void;
   /** Called with the memory estimate and its limit once the data is loaded, before the model is built. */
   readonly onMemory?: (plan: MemoryPlan) => void;
   /**
@@ -189,6 +191,7 @@ export async function runConfig(input: unknown, options: RunOptions = {}): Promi
 /** The body of {@link runConfig}: `folder` is the locked, prepared output folder (null without `outDir`). */
 async function runIn(config: RunConfig, options: RunOptions, folder: RunFolder | null): Promise<RunResult> {
   const { train, validation, test, relevantFeatures } = await loadRunDataAsync(config.data, config.seed);
+  options.onData?.({ train, test, ...(validation ? { validation } : {}) }, config);
   // An autoencoder's output is as wide as its input.
   const sizes = [train.nFeatures, ...config.model.hidden, config.loss === 'reconstruction' ? train.nFeatures : Math.max(train.nClasses, test.nClasses)];
   // --- Refused before anything large is allocated: degenerate data, and work beyond the memory limit. ---
