@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { float32Text } from '../../toolkit/src/cli/predict';
 
 const execFileP = promisify(execFile);
 const root = path.resolve(__dirname, '../..');
@@ -84,7 +85,7 @@ describe('synapses-ts summarize', () => {
     const r = await cli(['summarize', synthRun]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`run ${synthRun}: tiny, seed 2, finished`);
-    expect(r.stdout).toContain('network: 20-32-3; density density 0.3');
+    expect(r.stdout).toContain('network: 20-32-3; density 0.3');
     expect(r.stdout).toContain('405 train, 45 validation, 150 test samples; 20 features, 3 classes');
     expect(r.stdout).toContain('epochs: 3 of 3');
     expect(r.stdout).toContain(`best validation epoch: ${result.bestEpoch + 1} (validation accuracy ${(100 * result.bestValAccuracy).toFixed(2)}%)`);
@@ -93,6 +94,29 @@ describe('synapses-ts summarize', () => {
     const j = JSON.parse((await cli(['summarize', synthRun, '--json'])).stdout);
     expect(j).toMatchObject({ kind: 'run', name: 'tiny', epochs: 3, bestEpoch: result.bestEpoch + 1, testAccuracy: result.testAccuracy, connections: result.connections });
   });
+
+  it('summarizes an ablation folder: the summary table over seeds and every failed cell', async () => {
+    const grid = path.join(tmp, 'grid.json');
+    fs.writeFileSync(grid, JSON.stringify({
+      base: { data: { name: 'csv', label: 'kind' }, model: { hidden: [8], sparsity: { kind: 'density', density: 0.5 } }, training: { epochs: 2, batchSize: 32 } },
+      axes: { 'data.file': [path.join(tmp, 'table.csv'), path.join(tmp, 'missing.csv')] },
+      seeds: [1, 2],
+    }));
+    const dir = path.join(tmp, 'ablation');
+    const a = await cli(['ablate', grid, '--workers', '0', '--out', dir]);
+    expect(a.code, a.stderr).toBe(1); // the cells of the missing file fail, the others finish
+    const r = await cli(['summarize', dir]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`ablation ${dir}: 4 cells, 2 finished, 2 failed, 0 not run yet`);
+    expect(r.stdout).toMatch(/data\.file +n +test acc, final model/);
+    expect(r.stdout).toMatch(/table\.csv +2 +\d+\.\d\d% \+- \d+\.\d\d/);
+    expect(r.stdout).toMatch(/2 of 4 runs failed[\s\S]*missing\.csv" seed=1: DataError[\s\S]*missing\.csv" seed=2: DataError/);
+    expect(r.stdout).toContain('run the ablate command again to retry them');
+    const j = JSON.parse((await cli(['summarize', dir, '--json'])).stdout);
+    expect(j.kind).toBe('ablation');
+    expect(j.finished).toHaveLength(2);
+    expect(j.failed).toHaveLength(2);
+  }, 120_000);
 
   it('refuses a folder that holds neither a run nor an ablation (exit code 2)', async () => {
     const r = await cli(['summarize', tmp]);
@@ -143,7 +167,7 @@ describe('synapses-ts evaluate', () => {
     expect(bad.stderr).toMatch(/label 'huge' .*bad\.csv line 2 is not one of/);
   }, 120_000);
 
-  it('says why a best model is missing, and refuses an unknown --model', async () => {
+  it('refuses an unknown --model with the choices', async () => {
     const r = await cli(['evaluate', synthRun, '--model', 'worst']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--model must be "final" (model.json) or "best" (best-model.json), got "worst"');
@@ -151,7 +175,7 @@ describe('synapses-ts evaluate', () => {
 });
 
 describe('synapses-ts predict', () => {
-  it('writes one row per sample: index, predicted class name, probabilities that match the model', async () => {
+  it('writes one row per sample: index, predicted class name, probabilities summing to 1 whose largest is the prediction', async () => {
     // New samples with a placeholder label.
     fs.writeFileSync(path.join(tmp, 'new.csv'), 'kind,c,b,a\n?,0.1,-0.9,-0.8\n?,0,0.9,0.95\n?,0.2,0.01,-0.02\n');
     const out = path.join(tmp, 'preds.csv');
@@ -172,6 +196,17 @@ describe('synapses-ts predict', () => {
     expect(rows[0]![1]).toBe('low');
     expect(rows[1]![1]).toBe('high');
   }, 60_000);
+
+  it('writes each probability as the shortest decimal that reads back as the same float32', () => {
+    const values = [0.1002978160977363, 1 / 3, 2.474047e-10, 0.99970585, 1, 0, 1.4e-45, 3.4e38];
+    for (let i = 0; i < 2000; i++) values.push(Math.sin(i) * 10 ** ((i % 20) - 10));
+    for (const v of values.map(Math.fround)) {
+      const text = float32Text(v);
+      expect(Math.fround(Number(text))).toBe(v);
+      expect(text.replace(/^-?0\.0*|e.*$|[.-]/g, '').replace(/^0+/, '').length).toBeLessThanOrEqual(9);
+    }
+    expect(float32Text(Math.fround(0.1002978160977363))).toBe('0.100297816'); // was 0.10029781609773636: 17 digits
+  });
 
   it('needs --data and --out', async () => {
     const r = await cli(['predict', csvRun, '--out', path.join(tmp, 'x.csv')]);

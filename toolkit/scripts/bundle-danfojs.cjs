@@ -18,7 +18,15 @@
  *
  * npm does not bundle dependencies that a workspace hoisted to the repository root
  * (https://github.com/npm/cli/issues/3466), hence this copy into toolkit/node_modules. It is nested under
- * toolkit/node_modules/danfojs-node, so that nothing but danfojs-node resolves to it while it exists.
+ * toolkit/node_modules/danfojs-node, so that nothing but danfojs-node resolves to it.
+ *
+ * The copy lives only while `npm pack` runs: `postpack` removes it (`--clean`). Left in place, the toolkit's
+ * type declarations would resolve danfojs-node's types to it, and tslab (which emits declarations) refuses a
+ * notebook whose inferred types name a package nested inside another one. The copy is built in a temporary
+ * folder and renamed into place in one step, so a reader never sees half of one. The packages are copied from
+ * the repository's node_modules, or from `$SYNAPSES_BUNDLE_SOURCE` (a folder whose node_modules holds them)
+ * when the toolkit is packed from a copy outside the repository, as the package test does so that packing
+ * never touches the repository a concurrent test reads.
  */
 'use strict';
 const fs = require('node:fs');
@@ -48,8 +56,8 @@ function clean() {
 }
 
 function stage() {
-  clean();
-  const root = locate('danfojs-node', toolkit);
+  // From the repository root: from toolkit/ it would find this script's own copy.
+  const root = locate('danfojs-node', process.env.SYNAPSES_BUNDLE_SOURCE || path.dirname(toolkit));
   if (root === null) throw new Error('danfojs-node is not installed in the repository; run `npm run setup` first');
   if (!fs.existsSync(path.join(toolkit, 'dist', 'index.js')) || !fs.existsSync(path.join(toolkit, 'dist', 'wasm', 'kernels.wasm'))) {
     throw new Error('toolkit/dist (with the wasm kernels) is not built; run `npm run setup` first');
@@ -85,8 +93,24 @@ function stage() {
     copies.set(at, dir);
   }
   const bundle = path.join(target, 'danfojs-node');
-  fs.cpSync(root, bundle, { recursive: true, dereference: true });
-  for (const [name, dir] of copies) fs.cpSync(dir, path.join(bundle, 'node_modules', name), { recursive: true, dereference: true });
+  const versionOf = (dir) => JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).version;
+  const stamp = JSON.stringify([`danfojs-node@${versionOf(root)}`, ...[...copies].map(([name, dir]) => `${name}@${versionOf(dir)}`).sort()]);
+  const stampFile = path.join(bundle, '.synapses-bundle-stamp');
+  if (fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === stamp) {
+    process.stdout.write(`bundle-danfojs: ${path.relative(process.cwd(), bundle) || bundle} is up to date (danfojs-node and ${copies.size} packages)\n`);
+    return;
+  }
+  const staging = path.join(target, `.danfojs-node-staging-${process.pid}`);
+  fs.rmSync(staging, { recursive: true, force: true });
+  fs.cpSync(root, staging, { recursive: true, dereference: true });
+  for (const [name, dir] of copies) fs.cpSync(dir, path.join(staging, 'node_modules', name), { recursive: true, dereference: true });
+  fs.writeFileSync(path.join(staging, '.synapses-bundle-stamp'), stamp);
+  // A stale copy is moved aside in one step, then the new one moved in: a reader finds a whole copy or none
+  // (and then the repository's danfojs-node, the same code).
+  const old = path.join(target, `.danfojs-node-old-${process.pid}`);
+  if (fs.existsSync(bundle)) fs.renameSync(bundle, old);
+  fs.renameSync(staging, bundle);
+  fs.rmSync(old, { recursive: true, force: true });
   process.stdout.write(`bundle-danfojs: staged danfojs-node and ${copies.size} packages it needs in ${path.relative(process.cwd(), bundle) || bundle}\n`);
 }
 

@@ -20,9 +20,10 @@ export { CsrMatrix } from './sparse/csr';
 export { erdosRenyi, erdosRenyiProbability, bernoulli, uniformDensity, erkDensities, fromRanks, type LayerShape } from './sparse/topology';
 export { sampleSortedDistinct } from './sparse/sampling';
 export { inDegrees, outDegrees, overlap, layerStats, type LayerStats } from './sparse/stats';
+export { SparseBatch } from './sparse/sparse-batch';
 
 // backend
-export type { Backend, UnaryOp, SReluParams, SgdHyper, AdamHyper } from './backend/backend';
+export type { Backend, UnaryOp, SReluParams, SgdHyper, AdamHyper, SparseInputForwardRequest, SparseInputWeightGradRequest } from './backend/backend';
 export { cpuBackend } from './backend/cpu/index';
 export {
   getBackend, backendNames, registerBackend, resolveBackend, parseBackendName, knownBackendNames, type ResolvedBackend, type BackendRequest,
@@ -121,5 +122,9 @@ export { InputHistory, FEATURE_HISTORY_FILE, type InputHistoryJson } from './fea
 export { recoveryAtK, recoveryCurve, selectFeatures, retrainAccuracy, type RecoveryAtK, type RetrainOptions } from './features/evaluation';
 export { baselineRanking, anovaScores, chi2Scores, varianceScores, randomScores, BASELINES, type BaselineName } from './features/baselines';
 export { quickSelection, type QuickSelectionOptions, type QuickSelectionResult } from './features/quick-selection';
+export {
+  recoveryExperiment, recoveryFrame, recoverySummary, recoverySummaryRows, recoverySummaryText, RECOVERY_METHODS, DEFAULT_RECOVERY_METHODS,
+  type RecoveryMethod, type RecoveryExperimentOptions, type RecoveryRow, type RecoveryExperiment, type RecoverySummaryRow,
+} from './features/recovery-table';
 export { madelon, type MadelonOptions, type MadelonData, type GeneratedData } from './data/madelon';
 export { genotypes, causalBlocks, type GenotypeOptions, type GenotypeData } from './data/genotypes';

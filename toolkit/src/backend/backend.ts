@@ -16,6 +16,7 @@
  */
 import type { StreamKey } from '../core/counter-rng';
 import type { CsrMatrix } from '../sparse/csr';
+import type { SparseBatch } from '../sparse/sparse-batch';
 
 /** Element-wise activation functions with no trainable parameters. */
 export type UnaryOp = 'identity' | 'relu' | 'leaky-relu' | 'tanh' | 'sigmoid';
@@ -74,6 +75,37 @@ export interface FusedRectifier {
 }
 
 /**
+ * The forward pass of a sparse layer fed a SPARSE batch (the first layer of a network on wide sparse data):
+ * `y[j,:] = bias[j] + sum over k in row j of w_k * x[col_k,:]`, where row `col_k` of the batch is the
+ * sparse vector of {@link SparseBatch}. Exactly {@link Backend.spmmForward} on `x.toDense()`, to rounding.
+ */
+export interface SparseInputForwardRequest {
+  /** The layer, `rows` outputs x `cols` inputs; `cols` must be `x.nFeatures`. */
+  readonly w: CsrMatrix;
+  /** The batch (`x.batch` samples). */
+  readonly x: SparseBatch;
+  /** `rows` biases, or null for none. */
+  readonly bias: Float32Array | null;
+  /** Output, `rows * x.batch` values, feature-major; overwritten. */
+  readonly y: Float32Array;
+}
+
+/**
+ * The weight gradient of a sparse layer fed a SPARSE batch, at the existing connections only:
+ * `dw[k] = dot(dy[row_k,:], x[col_k,:])`, a sparse dot over the samples that have feature `col_k`.
+ * Exactly {@link Backend.spmmWeightGrad} on `x.toDense()`, to rounding. (Such a layer's input gradient is
+ * never needed: it is the network's first layer.)
+ */
+export interface SparseInputWeightGradRequest {
+  readonly w: CsrMatrix;
+  readonly x: SparseBatch;
+  /** Gradient of the loss w.r.t. the layer's output, `rows * x.batch` values. */
+  readonly dy: Float32Array;
+  /** Output, `nnz` values aligned with `w.colIdx`; overwritten. */
+  readonly dw: Float32Array;
+}
+
+/**
  * A compute backend. The CPU reference (`backend/cpu`) is always available; others are checked against
  * it by the shared backend test suite.
  */
@@ -96,6 +128,10 @@ export interface Backend {
   spmmInputGrad(w: CsrMatrix, dy: Float32Array, batch: number, dx: Float32Array): Float32Array;
   /** Gradient at the existing connections only: `dw[k] = dot(dy[row_k,:], x[col_k,:])`; length nnz. */
   spmmWeightGrad(w: CsrMatrix, dy: Float32Array, x: Float32Array, batch: number, dw: Float32Array): Float32Array;
+  /** Sparse layer x sparse batch, forward (see {@link SparseInputForwardRequest}); returns `req.y`. */
+  sparseInputForward(req: SparseInputForwardRequest): Float32Array;
+  /** Sparse layer x sparse batch, weight gradient (see {@link SparseInputWeightGradRequest}); returns `req.dw`. */
+  sparseInputWeightGrad(req: SparseInputWeightGradRequest): Float32Array;
   /**
    * OPTIONAL fused backward pass of a sparse layer: exactly `spmmWeightGrad(w, dy, x, batch, dw)`,
    * `biasGrad(dy, w.rows, batch, db)` and, when `dx` is not null, `spmmInputGrad(w, dy, batch, dx)`; returns

@@ -23,6 +23,7 @@ import { mlp } from '../train/model';
 import { BENCH_OPS, opMilliseconds, timeMs } from './bench-ops';
 import { denseBaseline } from './bench-dense';
 import { costTable, layerProfiles, scalePoint, scaleTable } from './bench-scale';
+import { parseWidePoint, widePoint, wideTable } from './bench-wide';
 import { startVirtualDisplay } from './display';
 
 /** Options of the `bench` command as parsed by commander. */
@@ -43,9 +44,26 @@ export interface BenchCommandOptions {
   threads?: string;
   /** Internal: run one scaling point and print it as JSON (used in a child process). */
   scalePoint?: string;
+  /** Input widths of the `wide` section, comma-separated. */
+  wideFeatures?: string;
+  /** Widths of the `wide` section also run with dense batches (the comparison), comma-separated; `none` for none. */
+  wideDense?: string;
+  /** Non-zeros per sample of the `wide` section's data. */
+  wideNnz?: string;
+  /** Internal: run one wide point (`FEATURES:sparse|dense`) and print it as JSON (used in a child process). */
+  widePoint?: string;
 }
 
-const SECTIONS = ['epoch', 'dense', 'cost', 'layers', 'scale'] as const;
+/** Every section; `wide` (minutes, GiBs) only when asked for, not in the default list. */
+const SECTIONS = ['epoch', 'dense', 'cost', 'layers', 'scale', 'wide'] as const;
+
+/** Parses a comma-separated list of positive integers for option `name` (`none` or empty: no values). */
+function intList(text: string, name: string): number[] {
+  if (text === 'none' || text === '') return [];
+  const xs = text.split(',').map((x) => Number(x.trim()));
+  if (xs.some((n) => !Number.isInteger(n) || n < 1)) throw new ConfigError(`${name} must be positive integers, comma-separated, got ${text}`);
+  return xs;
+}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -172,6 +190,13 @@ export async function benchCommand(o: BenchCommandOptions): Promise<void> {
     process.stdout.write(JSON.stringify(await scalePoint(Number(o.scalePoint), resolveBackend(o.backend, t).backend)) + '\n');
     return;
   }
+  if (o.widePoint !== undefined) {
+    // Child process of the wide table: one point, printed as one JSON line.
+    const t = o.threads === undefined ? {} : { threads: Number(o.threads) };
+    const { features, path: p } = parseWidePoint(o.widePoint);
+    process.stdout.write(JSON.stringify(await widePoint(features, p, intList(o.wideNnz ?? '1000', '--wide-nnz')[0]!, resolveBackend(o.backend, t).backend)) + '\n');
+    return;
+  }
   const sections = o.sections.split(',').map((x) => x.trim());
   for (const sct of sections) {
     if (!(SECTIONS as readonly string[]).includes(sct)) throw new ConfigError(`--sections: unknown section "${sct}"; known: ${SECTIONS.join(', ')}`);
@@ -265,6 +290,13 @@ export async function benchCommand(o: BenchCommandOptions): Promise<void> {
     result.layers = await layerProfiles(resolveBackend(benchBackendName, { threads: mainThreads }).backend, [[5, 16000], [50, 1000]], costSamples, batches[0]!, log);
   }
   if (sections.includes('scale')) result.scale = await scaleTable(scaleNs, benchBackendName, mainThreads, log);
+  if (sections.includes('wide')) {
+    const widths = intList(o.wideFeatures ?? '100000,1000000', '--wide-features');
+    const dense = intList(o.wideDense ?? '100000,1000000', '--wide-dense');
+    const nnz = intList(o.wideNnz ?? '1000', '--wide-nnz');
+    if (nnz.length !== 1) throw new ConfigError(`--wide-nnz must be one positive integer, got ${o.wideNnz}`);
+    result.wide = await wideTable(widths, dense, nnz[0]!, benchBackendName, mainThreads, log);
+  }
   writeJsonAtomic(path.resolve(o.out), result);
   log(`\nresults written to ${o.out}`);
 }

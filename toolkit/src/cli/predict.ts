@@ -31,7 +31,7 @@ export interface PredictCommandOptions {
 /** The shortest decimal text that reads back (as float32) to the float32 `v`. */
 export function float32Text(v: number): string {
   if (!Number.isFinite(v) || v === 0) return String(v);
-  for (let p = 1; p < 9; p++) {
+  for (let p = 1; p <= 9; p++) { // 9 significant digits always identify a float32
     const s = Number(v.toPrecision(p));
     if (Math.fround(s) === v) return String(s);
   }

@@ -27,6 +27,12 @@ Data (the data key of the config; set it with --set data=JSON or in a --config f
                    --set 'data={"name":"libsvm","train":"a.svm","test":"a.t.svm","scale":"max-abs"}'
   synthetic      generated classification data (nSamples, nFeatures, nClasses, informative, noise, testFraction)
                    --set 'data={"name":"synthetic","nSamples":2000,"nFeatures":50,"nClasses":3}'
+  madelon        the NIPS 2003 feature-selection recipe: informative features on hypercube vertices, redundant
+                 combinations, noise (nSamples, nFeatures, nInformative, nRedundant, ...); relevant ones in the manifest
+                   --set 'data={"name":"madelon","nFeatures":500,"nInformative":5,"nRedundant":15}'
+  genotypes      markers coded 0/1/2 with LD blocks and causal markers, kept sparse (nSamples, nMarkers, nCausal,
+                 nPairs, heritability, ...); causal markers in the manifest
+                   --set 'data={"name":"genotypes","nSamples":2000,"nMarkers":100000}'
   Every kind takes validation: a fraction of the training data held out to pick the best epoch (default 0.1;
   0 for none), or {"file":"val.csv"} for csv and libsvm. train prints what it loaded (samples per part,
   features, classes) before training.

@@ -141,6 +141,16 @@ export function classNamesOf(train: Dataset): string[] {
 }
 
 /**
+ * The run's training part before scaling (the parts {@link loadOwnData} returns are already scaled, so their
+ * statistics are those of scaled data): the statistics the run scaled all its data with come from it.
+ */
+async function rawTrainingPart(run: RunFolder): Promise<Dataset> {
+  const data = run.config.data;
+  const raw = data.name === 'libsvm' ? { ...data, scale: 'none' as const } : { ...data, standardize: false };
+  return (await loadRunDataAsync(raw as RunConfig['data'], run.config.seed)).train;
+}
+
+/**
  * Reads a CSV or LIBSVM file as the run would have read it: CSV columns matched by name to the run's feature
  * columns (a run on built-in data takes every column but the label, in file order), LIBSVM indices with the
  * run's width and index base, and the training part's standardisation or max-abs scaling applied.
@@ -162,7 +172,7 @@ export async function loadDataFileLikeRun(file: string, run: RunFolder, train: D
       ...(train.featureNames ? { features: train.featureNames } : {}),
       ...(classes ? { classes } : {}),
     });
-    if ('standardize' in data && data.standardize) ds = applyStandardization(ds as DenseDataset, featureStats(train as DenseDataset));
+    if ('standardize' in data && data.standardize) ds = applyStandardization(ds as DenseDataset, featureStats((await rawTrainingPart(run)) as DenseDataset));
   } else {
     if (data.name === 'csv') throw new DataError(`${file}: the run was trained on CSV data; give its new data as a CSV file with the same columns`);
     if ('standardize' in data && data.standardize) throw new DataError(`${file}: the run standardised its dense data; give the new data as a CSV file`);
@@ -171,7 +181,7 @@ export async function loadDataFileLikeRun(file: string, run: RunFolder, train: D
       zeroBased: data.name === 'libsvm' ? data.zeroBased : false,
       ...(classes ? { classes } : {}),
     });
-    if (data.name === 'libsvm' && data.scale === 'max-abs') ds = applyMaxAbs(ds as SparseDataset, featureMaxAbs(train as SparseDataset));
+    if (data.name === 'libsvm' && data.scale === 'max-abs') ds = applyMaxAbs(ds as SparseDataset, featureMaxAbs((await rawTrainingPart(run)) as SparseDataset));
   }
   if (ds.nFeatures !== train.nFeatures) {
     throw new DataError(`${file} has ${ds.nFeatures} features but the run was trained on ${train.nFeatures}`);

@@ -56,7 +56,7 @@ export function summarizeRun(run: RunFolder): RunSummary {
   const facts = manifest.facts as { sizes?: number[]; trainSamples?: number; validationSamples?: number; testSamples?: number; connections?: number; connectionsPerLayer?: number[] };
   const policy = (manifest.config as { policy?: { name?: string } }).policy?.name ?? 'composed';
   const m = config.model;
-  const sparsity = m.sparsity.kind === 'erdos-renyi' ? `erdos-renyi eps ${m.sparsity.eps}` : m.sparsity.kind === 'dense' ? 'dense' : `${m.sparsity.kind} density ${m.sparsity.density}`;
+  const sparsity = m.sparsity.kind === 'erdos-renyi' ? `erdos-renyi eps ${m.sparsity.eps}` : m.sparsity.kind === 'dense' ? 'dense' : m.sparsity.kind === 'density' ? `density ${m.sparsity.density}` : `${m.sparsity.kind} density ${m.sparsity.density}`;
   const activation = typeof m.activation === 'string' ? m.activation : m.activation.name;
   const o = config.optimizer;
   const configLine = `${sparsity}, ${activation}, dropout ${m.dropout}, policy ${policy}, ${o.name} lr ${o.lr}, batch ${config.training.batchSize}, ${config.loss}`;
@@ -99,7 +99,7 @@ export function runSummaryText(s: RunSummary): string {
   const d = s.data;
   const parts = [
     d.train !== null ? `${d.train} train` : null,
-    d.validation !== null ? `${d.validation} validation` : null,
+    d.validation ? `${d.validation} validation` : null, // none held out: not listed
     d.test !== null ? `${d.test} test samples` : null,
   ].filter(Boolean);
   const lines = [

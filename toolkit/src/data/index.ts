@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 export { type Dataset, type DatasetNames, DenseDataset } from './dataset';
-export { SparseDataset } from './sparse-dataset';
+export { SparseDataset, hasSparseBatches, type SparseBatchSource } from './sparse-dataset';
 export { loadMnist, type MnistOptions } from './mnist';
 export { readIdx, parseIdx, loadIdxDataset, IDX_FILES, type IdxArray, type IdxDatasetOptions } from './idx';
 export {

@@ -6,15 +6,34 @@
  * @packageDocumentation
  */
 import { checkLength } from '../core/assert';
-import { DataError, InvalidArgumentError } from '../core/errors';
+import { DataError, InvalidArgumentError, ShapeError } from '../core/errors';
+import { SparseBatch } from '../sparse/sparse-batch';
 import { checkDatasetBasics, namesOf, type Dataset, type DatasetNames } from './dataset';
+
+/**
+ * A data set that can hand out SPARSE batches ({@link SparseBatch}) besides dense ones: the trainer then
+ * feeds a network whose first layer is sparse without any `nFeatures * batch` array (see `Model.fit`).
+ */
+export interface SparseBatchSource extends Dataset {
+  /**
+   * Makes `out` the batch of samples `indices[start .. start + count)` (batch column `b` is sample
+   * `indices[start + b]`) and writes their labels to `y` (length `count`); the sparse counterpart of
+   * {@link Dataset.gather}, with the same samples and values.
+   */
+  gatherSparse(indices: Int32Array, start: number, count: number, out: SparseBatch, y: Int32Array): SparseBatch;
+}
+
+/** Whether `d` can hand out sparse batches ({@link SparseBatchSource}). */
+export function hasSparseBatches(d: Dataset): d is SparseBatchSource {
+  return typeof (d as Partial<SparseBatchSource>).gatherSparse === 'function';
+}
 
 /**
  * Samples stored as compressed sparse rows: sample `s` has the nonzeros
  * `featureIdx[rowPtr[s] .. rowPtr[s + 1])` with values `values[...]` (indices strictly increasing per row).
  * Memory is `4 * (nSamples + 1) + 8 * nnz + 4 * nSamples` bytes, however wide the samples are.
  */
-export class SparseDataset implements Dataset {
+export class SparseDataset implements SparseBatchSource {
   readonly nSamples: number;
   readonly classNames?: readonly string[];
   readonly featureNames?: readonly string[];
@@ -90,6 +109,20 @@ export class SparseDataset implements Dataset {
       const end = ptr[s + 1]!;
       for (let k = ptr[s]!; k < end; k++) x[idx[k]! * count + b] = val[k]!;
     }
+  }
+
+  /**
+   * Builds a sparse batch, as {@link SparseBatchSource.gatherSparse}: O(nnz of the chosen samples +
+   * nFeatures), no `nFeatures * count` array (the form `Model.fit` uses for a sparse first layer).
+   */
+  gatherSparse(indices: Int32Array, start: number, count: number, out: SparseBatch, y: Int32Array): SparseBatch {
+    if (out.nFeatures !== this.nFeatures) {
+      throw new ShapeError(`${this.name}: the sparse batch has ${out.nFeatures} features, the data set ${this.nFeatures}`);
+    }
+    checkLength(y.length, count, `${this.name}: batch labels`);
+    out.setRows(this.rowPtr, this.featureIdx, this.values, indices, start, count);
+    for (let b = 0; b < count; b++) y[b] = this.labels[indices[start + b]!]!;
+    return out;
   }
 
   /** The samples at `indices`, in that order, as a new sparse data set (class and feature names kept). */

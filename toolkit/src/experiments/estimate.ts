@@ -14,7 +14,11 @@
  * - `activations`: the buffers each layer keeps (nn/layer's `Buffer`): forward outputs at the largest batch
  *   the run uses (training, or the evaluation batch of {@link EVALUATION_BATCH} when larger), input
  *   gradients, dropout outputs and masks at the training batch;
- * - `batches`: the training batch (inputs, labels, loss gradient, predictions) and the evaluation batch;
+ * - `batches`: the training batch (inputs, labels, loss gradient, predictions) and the evaluation batch; the
+ *   inputs are dense (`nFeatures * batch` floats) unless the data is stored sparsely and the first layer is
+ *   sparse (not for loss `reconstruction`), when they are sparse batches (sparse/sparse-batch): the batch's
+ *   non-zeros (8 bytes each, with the allocation's 25% headroom) and `nFeatures + 1` offsets, as `Model.fit`
+ *   builds them;
  * - `data`: the loaded train and test sets (dense: samples x features; sparse: stored entries) and the
  *   per-epoch sample order;
  * - `evolutionState`: the usage history that ITOP-style policies keep per evolvable layer;
@@ -51,6 +55,11 @@ export interface DataShape {
   readonly testSamples: number;
   /** Bytes held by the loaded data sets (see {@link datasetBytes}); 0 when not known. */
   readonly dataBytes: number;
+  /**
+   * Mean stored entries per sample when the training data is stored sparsely (a {@link SparseDataset}, which
+   * gives sparse batches): the larger of the train and test means. Absent for dense data.
+   */
+  readonly nnzPerSample?: number;
 }
 
 /** The parts of a {@link MemoryEstimate}, in bytes (see the module comment for what each covers). */
@@ -107,12 +116,14 @@ export function datasetBytes(d: Dataset): number {
 
 /** The {@link DataShape} of a run's loaded train and test sets (and validation part, when there is one). */
 export function dataShapeOf(train: Dataset, test: Dataset, validation?: Dataset): DataShape {
+  const mean = (d: Dataset): number => (d instanceof SparseDataset ? d.nnz / Math.max(1, d.nSamples) : d.nFeatures);
   return {
     nFeatures: train.nFeatures,
     nClasses: Math.max(train.nClasses, test.nClasses),
     trainSamples: train.nSamples,
     testSamples: test.nSamples + (validation?.nSamples ?? 0),
     dataBytes: datasetBytes(train) + datasetBytes(test) + (validation ? datasetBytes(validation) : 0),
+    ...(train instanceof SparseDataset ? { nnzPerSample: Math.max(mean(train), mean(test), validation ? mean(validation) : 0) } : {}),
   };
 }
 
@@ -197,7 +208,10 @@ export function estimateRunMemory(config: RunConfig, shape: DataShape): MemoryEs
   const optimizer = slots * params * F32;
   const nIn = shape.nFeatures, nOut = shape.nClasses;
   // Training batch: x, y, loss gradient, predictions; evaluation batch: the same at the evaluation size.
-  const batches = (nIn + nOut) * (batch + evalBatch) * F32 + 2 * (batch + evalBatch) * I32;
+  // Sparse batches (Model.fit's sparse path): non-zeros with SparseBatch's 25% headroom, and the offsets.
+  const sparseInput = shape.nnzPerSample !== undefined && config.model.sparsity.kind !== 'dense' && config.loss !== 'reconstruction';
+  const inputBytes = (b: number): number => (sparseInput ? (1.25 * shape.nnzPerSample! * b + 16) * (F32 + I32) + (nIn + 1) * I32 : nIn * b * F32);
+  const batches = inputBytes(batch) + inputBytes(evalBatch) + nOut * (batch + evalBatch) * F32 + 2 * (batch + evalBatch) * I32;
   const data = shape.dataBytes + (shape.trainSamples + shape.testSamples) * I32;
   const breakdown: MemoryBreakdown = { weights, biases, gradients, optimizer, activations, batches, data, evolutionState, scratch };
   const bytes = Object.values(breakdown).reduce((a, v) => a + v, 0);

@@ -6,6 +6,7 @@
 import type { Backend, FusedRectifier } from '../backend/backend';
 import { streamKey } from '../core/counter-rng';
 import { ShapeError } from '../core/errors';
+import { SparseBatch } from '../sparse/sparse-batch';
 import { UnaryActivation } from './activation';
 import { Dropout } from './dropout';
 import { ByteBuffer, type ForwardContext, type Layer, type LayerSummary, type Param } from './layer';
@@ -53,6 +54,10 @@ interface Step {
 export class Sequential {
   private backendRef: Backend;
   private steps: Step[] = [];
+  /** The plan for sparse batches (first layer never fused), built on first use. */
+  private sparseSteps: Step[] | null = null;
+  /** The plan of the last forward pass, which its backward pass follows. */
+  private active: Step[] = [];
 
   /** @throws {@link ShapeError} when consecutive layer sizes do not chain. */
   constructor(
@@ -69,18 +74,22 @@ export class Sequential {
     }
     this.backendRef = backend;
     for (const layer of layers) layer.setBackend(backend);
-    this.steps = this.plan();
+    this.steps = this.active = this.plan();
   }
 
-  /** Cuts the layers into steps, fusing sparse-rectifier(-dropout) blocks when the backend can. */
-  private plan(): Step[] {
+  /**
+   * Cuts the layers into steps, fusing sparse-rectifier(-dropout) blocks when the backend can.
+   * @param sparseInput - the plan for sparse batches: the first layer runs alone ({@link SparseLinear.forwardSparse}
+   *   has no fused rectifier; its activation and dropout run as layers, a small cost beside a wide product).
+   */
+  private plan(sparseInput = false): Step[] {
     const be = this.backendRef;
     const fuse = be.spmmForwardRectified !== undefined && be.spmmBackward !== undefined;
     const steps: Step[] = [];
     const layers = this.layers;
     for (let l = 0; l < layers.length; ) {
       const linear = layers[l], activation = layers[l + 1];
-      if (fuse && linear instanceof SparseLinear && activation instanceof UnaryActivation && (activation.op === 'relu' || activation.op === 'leaky-relu')) {
+      if (fuse && !(sparseInput && l === 0) && linear instanceof SparseLinear && activation instanceof UnaryActivation && (activation.op === 'relu' || activation.op === 'leaky-relu')) {
         const dropout = layers[l + 2] instanceof Dropout ? (layers[l + 2] as Dropout) : null;
         const count = dropout === null ? 2 : 3;
         // The layer after the block takes its gradient back, so it must be a sparse layer too.
@@ -121,18 +130,41 @@ export class Sequential {
     if (backend !== this.backendRef) this.backendRef.sync?.();
     this.backendRef = backend;
     for (const layer of this.layers) layer.setBackend(backend);
-    this.steps = this.plan();
+    this.steps = this.active = this.plan();
+    this.sparseSteps = null;
+  }
+
+  /** Whether {@link Sequential.forward} takes sparse batches: the first layer is a {@link SparseLinear}. */
+  acceptsSparse(): boolean {
+    return this.layers[0] instanceof SparseLinear;
   }
 
   /**
-   * Forward pass over a feature-major batch (`nIn * batch` values); returns the last layer's output
-   * (`nOut * batch`, owned by that layer).
-   * @param probe - called after each segment with its index in {@link Sequential.segments} (profiling).
+   * Forward pass over a feature-major batch (`nIn * batch` values), or over a {@link SparseBatch} of
+   * `batch` samples when the first layer is a {@link SparseLinear} (wide sparse data: see
+   * {@link SparseLinear.forwardSparse}); returns the last layer's output (`nOut * batch`, owned by that layer).
+   * @param probe - called after each segment with its index in {@link Sequential.segments} (profiling; with
+   *   a sparse batch, the segments of the sparse plan, where the first layer is never fused).
+   * @throws {@link ShapeError} for a sparse batch when the first layer is not sparse, or of another size.
    */
-  forward(x: Float32Array, batch: number, ctx: ForwardContext, probe?: (segment: number) => void): Float32Array {
-    let h = x;
-    for (let k = 0; k < this.steps.length; k++) {
-      const s = this.steps[k]!;
+  forward(x: Float32Array | SparseBatch, batch: number, ctx: ForwardContext, probe?: (segment: number) => void): Float32Array {
+    let h: Float32Array;
+    let k0 = 0;
+    if (x instanceof SparseBatch) {
+      const first = this.layers[0];
+      if (!(first instanceof SparseLinear)) throw new ShapeError(`a sparse batch needs a sparse first layer, not ${first!.kind}`);
+      if (x.batch !== batch) throw new ShapeError(`the sparse batch has ${x.batch} samples, expected batch = ${batch}`);
+      this.active = this.sparseSteps ??= this.plan(true);
+      h = first.forwardSparse(x);
+      probe?.(0);
+      k0 = 1;
+    } else {
+      this.active = this.steps;
+      h = x;
+    }
+    const steps = this.active;
+    for (let k = k0; k < steps.length; k++) {
+      const s = steps[k]!;
       h = s.block === null ? s.head.forward(h, batch, ctx) : this.forwardBlock(s.block, h, batch, ctx);
       probe?.(k);
     }
@@ -164,11 +196,12 @@ export class Sequential {
     let g: Float32Array | null = dy;
     // Whether the current head's bias gradient was written by the step after it.
     let biasDone = false;
-    for (let k = this.steps.length - 1; k >= 0 && g !== null; k--) {
-      const s = this.steps[k]!;
+    const steps = this.active;
+    for (let k = steps.length - 1; k >= 0 && g !== null; k--) {
+      const s = steps[k]!;
       // The first layer's input gradient is never used: skip that product.
       const needInput = k > 0;
-      const before = k > 0 ? this.steps[k - 1]!.block : null;
+      const before = k > 0 ? steps[k - 1]!.block : null;
       if (s.head instanceof SparseLinear) {
         // A fused block's gradient goes back through its rectifier and dropout inside this layer's product
         // (plan() puts a sparse layer after every block), which also sums it into the block's bias gradient.

@@ -8,7 +8,10 @@ import type { Backend, FusedRectifier } from '../backend/backend';
 import { checkLength } from '../core/assert';
 import { ShapeError } from '../core/errors';
 import { CsrMatrix } from '../sparse/csr';
+import type { SparseBatch } from '../sparse/sparse-batch';
 import { adoptFloat32, Buffer, type ForwardContext, type Layer, type LayerSummary, type Param } from './layer';
+
+const EMPTY = new Float32Array(0);
 
 /** A sparse linear layer `y = W x + b` with `W` in CSR. */
 export class SparseLinear implements Layer {
@@ -24,6 +27,8 @@ export class SparseLinear implements Layer {
   private w: CsrMatrix;
   private backend!: Backend;
   private input: Float32Array = new Float32Array(0);
+  /** The sparse batch of the last forward pass when it was {@link SparseLinear.forwardSparse} (else null). */
+  private sparseInput: SparseBatch | null = null;
   private lastDy: Float32Array | null = null;
   /** The last backward pass was allowed to write its input gradient over `input` (overwriteInput). */
   private inputOverwritten = false;
@@ -94,6 +99,7 @@ export class SparseLinear implements Layer {
   forward(x: Float32Array, batch: number, _ctx: ForwardContext): Float32Array {
     checkLength(x.length, this.nIn * batch, 'sparse layer input', `nIn * batch = ${this.nIn} * ${batch}`);
     this.input = x;
+    this.sparseInput = null;
     this.lastDy = null;
     this.inputOverwritten = false;
     this.lastBatch = batch;
@@ -109,10 +115,29 @@ export class SparseLinear implements Layer {
     checkLength(x.length, this.nIn * batch, 'sparse layer input', `nIn * batch = ${this.nIn} * ${batch}`);
     if (!this.backend.spmmForwardRectified) throw new Error(`backend '${this.backend.name}' has no fused rectifier op`);
     this.input = x;
+    this.sparseInput = null;
     this.lastDy = null;
     this.inputOverwritten = false;
     this.lastBatch = batch;
     return this.backend.spmmForwardRectified(this.w, x, batch, this.bias.values, r, this.out.view(this.nOut * batch, this.backend));
+  }
+
+  /**
+   * The forward pass over a SPARSE batch (the first layer on wide sparse data, {@link Backend.sparseInputForward}):
+   * the same outputs as {@link SparseLinear.forward} on the dense batch `x.toDense()`, to rounding, without
+   * any `nIn * batch` array. The following backward pass computes the weight and bias gradients only
+   * (`needInput` must be false: a sparse batch is a network's input, whose gradient nobody needs).
+   * @throws {@link ShapeError} when the batch's width is not `nIn`.
+   */
+  forwardSparse(x: SparseBatch): Float32Array {
+    if (x.nFeatures !== this.nIn) throw new ShapeError(`sparse layer input has ${x.nFeatures} features, expected nIn = ${this.nIn}`);
+    const batch = x.batch;
+    this.sparseInput = x;
+    this.input = EMPTY;
+    this.lastDy = null;
+    this.inputOverwritten = false;
+    this.lastBatch = batch;
+    return this.backend.sparseInputForward({ w: this.w, x, bias: this.bias.values, y: this.out.view(this.nOut * batch, this.backend) });
   }
 
   /**
@@ -131,6 +156,13 @@ export class SparseLinear implements Layer {
   ): Float32Array | null {
     this.lastDy = dy;
     this.inputOverwritten = overwriteInput;
+    if (this.sparseInput !== null) {
+      // Fed a sparse batch: the network's input, so no input gradient (and no rectifier before it).
+      if (needInput || inputRectifier !== undefined) throw new ShapeError('a layer fed a sparse batch has no input gradient: it must be the first layer');
+      this.backend.sparseInputWeightGrad({ w: this.w, x: this.sparseInput, dy, dw: this.weight.grad });
+      if (!biasDone) this.backend.biasGrad(dy, this.nOut, batch, this.bias.grad);
+      return null;
+    }
     if (this.backend.spmmBackward) {
       const dx = needInput ? this.dIn.view(this.nIn * batch, this.backend) : null;
       const db = biasDone ? null : this.bias.grad;
@@ -168,6 +200,16 @@ export class SparseLinear implements Layer {
       throw new ShapeError('denseGradientRow needs the layer input, which the last backward pass was allowed to overwrite (overwriteActivations)');
     }
     const batch = this.lastBatch, x = this.input, go = j * batch;
+    const sx = this.sparseInput;
+    if (sx !== null) {
+      // Over the batch's stored entries: inputs absent from the batch have a zero gradient.
+      for (let i = 0; i < this.nIn; i++) {
+        let s = 0;
+        for (let e = sx.featPtr[i]!, end = sx.featPtr[i + 1]!; e < end; e++) s += dy[go + sx.sample[e]!]! * sx.values[e]!;
+        out[i] = s;
+      }
+      return out;
+    }
     for (let i = 0; i < this.nIn; i++) {
       const xo = i * batch;
       let s = 0;

@@ -33,3 +33,7 @@ export {
 export { runFigures, writeRunFigures, type RunFigure, type RunFigures, type WrittenRunFigures, type WriteRunFiguresOptions } from './run-figures';
 export { ablationFigures, isAblationDir } from './ablation-figures';
 export { confusionMatrixFigure, type ConfusionFigureOptions } from './confusion';
+export {
+  importanceMaps, recoveryCurves, manhattanPlot, type ImportanceMap, type ImportanceScale, type ImportanceMapOptions, type RecoveryPoint, type RecoveryRun,
+  type RecoveryCurveOptions, type ManhattanOptions,
+} from './importance';

@@ -11,12 +11,15 @@ import { ConfigError, NumericalError, ShapeError, UnknownNameError } from '../co
 import { rngFor } from '../core/rng';
 import { batchOrder } from '../data/batches';
 import { DenseDataset, type Dataset } from '../data/dataset';
+import { hasSparseBatches, type SparseBatchSource } from '../data/sparse-dataset';
+import { SparseBatch } from '../sparse/sparse-batch';
 import { policyFrom, type PolicyDescription } from '../evolution/registry';
 import type { EvolutionContext, Policy } from '../evolution/types';
 import { Buffer, type ForwardContext } from '../nn/layer';
 import { addGaussianNoise, reconstructionLoss } from '../nn/reconstruction';
 import { mlpNetwork, type MlpOptions } from '../nn/mlp';
 import type { Sequential } from '../nn/sequential';
+import type { SparseLinear } from '../nn/sparse-linear';
 import { checkLrSchedule, CONSTANT_LR, lrFactor, type LrScheduleSpec } from '../optim/lr-schedule';
 import { createOptimizer, type Optimizer, type OptimizerSpec } from '../optim/optimizer';
 import { stratifiedValidationSplit, type Subsettable } from '../data/split';
@@ -230,10 +233,11 @@ export class Model {
     if (data.nSamples < 1) throw new ShapeError(`${what} "${data.name}" has no samples`);
   }
 
-  /** @param x - the clean input of the batch (the target of `reconstruction`). */
-  private lossAndGrad(out: Float32Array, y: Int32Array, batch: number, grad: Float32Array, pred: Int32Array, x: Float32Array): number {
+  /** @param x - the clean input of the batch (the target of `reconstruction`, always dense: see {@link Model.sparsePath}). */
+  private lossAndGrad(out: Float32Array, y: Int32Array, batch: number, grad: Float32Array, pred: Int32Array, x: Float32Array | SparseBatch): number {
     const n = this.network.nOut;
     if (this.lossName === 'reconstruction') {
+      if (x instanceof SparseBatch) throw new ShapeError('loss "reconstruction" needs the dense input batch as its target');
       this.backend.sync?.([out]);
       return reconstructionLoss(out, x, n, batch, grad, pred);
     }
@@ -253,16 +257,34 @@ export class Model {
     return addGaussianNoise(x, this.inputNoise, this.seed, this.step, out);
   }
 
+  /**
+   * Whether batches of `data` go to the network sparse ({@link SparseBatch}, no `nIn * batch` array): when
+   * the data set can give them ({@link hasSparseBatches}, e.g. LIBSVM files and the `genotypes` generator)
+   * and the first layer is sparse ({@link SparseLinear.forwardSparse}). Not for loss `reconstruction`, whose
+   * target is the dense input (nor then for its input noise). Otherwise batches are gathered dense.
+   */
+  private sparsePath(data: Dataset): SparseBatchSource | null {
+    return hasSparseBatches(data) && this.network.acceptsSparse() && this.lossName !== 'reconstruction' ? data : null;
+  }
+
+  /** Gathers batch `[start, start + size)` of `order` into `x` (a whole buffer; sized here) and `y`; returns the input to forward. */
+  private gatherInto(data: Dataset, sparse: SparseBatchSource | null, order: Int32Array, start: number, size: number, x: Float32Array | SparseBatch, y: Int32Array): Float32Array | SparseBatch {
+    if (x instanceof SparseBatch) return sparse!.gatherSparse(order, start, size, x, y);
+    const xb = x.length === this.network.nIn * size ? x : x.subarray(0, this.network.nIn * size);
+    data.gather(order, start, size, xb, y);
+    return xb;
+  }
+
   /** Names the first layer whose output or parameters are not finite, re-running the batch forward. */
-  private diagnose(x: Float32Array, batch: number, ctx: ForwardContext, epoch: number, batchIndex: number): NumericalError {
+  private diagnose(x: Float32Array | SparseBatch, batch: number, ctx: ForwardContext, epoch: number, batchIndex: number): NumericalError {
     this.backend.sync?.();
     for (const p of this.network.params()) {
       const bad = firstNonFinite(p.values);
       if (bad >= 0) return new NumericalError(`training diverged in epoch ${epoch}, batch ${batchIndex}: parameter ${p.name}[${bad}] is ${p.values[bad]}`);
     }
-    let h = x;
+    let h: Float32Array | SparseBatch = x;
     for (const [l, layer] of this.network.layers.entries()) {
-      h = layer.forward(h, batch, ctx);
+      h = h instanceof SparseBatch ? (layer as SparseLinear).forwardSparse(h) : layer.forward(h, batch, ctx);
       this.backend.sync?.();
       const bad = firstNonFinite(h);
       if (bad >= 0) {
@@ -277,7 +299,9 @@ export class Model {
   /**
    * Trains the model. Each epoch: shuffled batches, forward, loss, backward, optimizer step (and
    * step-triggered evolution); then validation; then epoch-triggered evolution (SET evolves after every
-   * epoch but the last).
+   * epoch but the last). Data that keeps its samples sparse (LIBSVM files, `genotypes`: a
+   * {@link SparseBatchSource}) reaches a sparse first layer as sparse batches, without any `nIn * batchSize`
+   * array; `evaluate` and `predict` do the same (see `sparsePath`).
    *
    * @throws {@link ShapeError} for data that does not fit the model, {@link ConfigError} for bad options,
    *   {@link NumericalError} naming the epoch and layer when a NaN or Infinity appears.
@@ -333,7 +357,9 @@ export class Model {
     this.plannedEpochs = planned;
     const totalSteps = planned * batches;
     // Batch inputs and loss gradients in the backend's memory when it has one (its ops then copy nothing).
-    const x = this.backend.allocFloat32?.(nIn * batchSize) ?? new Float32Array(nIn * batchSize);
+    // Sparse data into a sparse first layer: a sparse batch instead, sized by its non-zeros (sparsePath).
+    const sparse = this.sparsePath(data);
+    const x: Float32Array | SparseBatch = sparse ? new SparseBatch(nIn) : this.backend.allocFloat32?.(nIn * batchSize) ?? new Float32Array(nIn * batchSize);
     const y = new Int32Array(batchSize);
     const grad = this.backend.allocFloat32?.(nOut * batchSize) ?? new Float32Array(nOut * batchSize);
     const pred = new Int32Array(batchSize);
@@ -367,11 +393,11 @@ export class Model {
       const batchOf = (b: number) => {
         const start = b * batchSize;
         const size = Math.min(batchSize, n - start);
-        return { size, xb: size === batchSize ? x : x.subarray(0, nIn * size), yb: size === batchSize ? y : y.subarray(0, size), start };
+        return { size, xb: x instanceof SparseBatch || size === batchSize ? x : x.subarray(0, nIn * size), yb: size === batchSize ? y : y.subarray(0, size), start };
       };
       const gatherBatch = (b: number): void => {
-        const { start, size, xb, yb } = batchOf(b);
-        data.gather(order, start, size, xb, yb);
+        const { start, size, yb } = batchOf(b);
+        this.gatherInto(data, sparse, order, start, size, x, yb);
       };
       // Whether nothing reads this batch's input and activations after its backward pass (step-triggered
       // regrowth may read the layers' dense gradient, which needs them). Then the backward pass may write
@@ -383,7 +409,7 @@ export class Model {
         const { size, xb, yb } = batchOf(b);
         if (gathered !== b) gatherBatch(b);
         const ctx: ForwardContext = { training: true, seed: this.seed, step: this.step };
-        const out = net.forward(this.corrupted(xb, size), size, ctx);
+        const out = net.forward(xb instanceof SparseBatch ? xb : this.corrupted(xb, size), size, ctx);
         const g = size === batchSize ? grad : grad.subarray(0, nOut * size);
         const p = size === batchSize ? pred : pred.subarray(0, size);
         const l = this.lossAndGrad(out, yb, size, g, p, xb);
@@ -443,7 +469,7 @@ export class Model {
       const epochCtx: EvolutionContext = { event: 'epoch-end', epoch: e, epochs: planned, step: this.step, totalSteps };
       const te = performance.now();
       // Gradient-based regrowth reads the last batch's gradient, which validation overwrote: refresh it.
-      const probe = policy.regrow.needsGradient && !stopping ? this.probeGradient(data, e, batchSize, x, y, grad, pred) : 0;
+      const probe = policy.regrow.needsGradient && !stopping ? this.probeGradient(data, sparse, e, batchSize, x, y, grad, pred) : 0;
       flops += flopsPerSample * probe;
       // Early stopping makes this the last epoch: like SET's last planned epoch, it does not evolve.
       const reports = stopping ? [] : [
@@ -523,12 +549,14 @@ export class Model {
    * `rngFor(seed, 'gradient-probe', epoch)`, so layers hold a fresh gradient for gradient-based regrowth.
    * @returns the probe's batch size.
    */
-  private probeGradient(data: Dataset, epoch: number, batchSize: number, x: Float32Array, y: Int32Array, grad: Float32Array, pred: Int32Array): number {
+  private probeGradient(
+    data: Dataset, sparse: SparseBatchSource | null, epoch: number, batchSize: number, x: Float32Array | SparseBatch, y: Int32Array, grad: Float32Array, pred: Int32Array,
+  ): number {
     const n = data.nSamples;
     const size = Math.min(batchSize, n);
     const order = rngFor(this.seed, 'gradient-probe', epoch).permutation(n);
-    const xb = x.subarray(0, this.network.nIn * size), yb = y.subarray(0, size);
-    data.gather(order, 0, size, xb, yb);
+    const yb = y.subarray(0, size);
+    const xb = this.gatherInto(data, sparse, order, 0, size, x, yb);
     const out = this.network.forward(xb, size, { training: true, seed: this.seed, step: this.step });
     const g = grad.subarray(0, this.network.nOut * size);
     this.lossAndGrad(out, yb, size, g, pred.subarray(0, size), xb);
@@ -561,17 +589,19 @@ export class Model {
     const net = this.network;
     const n = data.nSamples;
     const order = batchOrder(n, 0, this.seed, false);
-    const x = this.backend.allocFloat32?.(net.nIn * batchSize) ?? new Float32Array(net.nIn * batchSize);
-    const y = new Int32Array(batchSize);
-    const grad = this.backend.allocFloat32?.(net.nOut * batchSize) ?? new Float32Array(net.nOut * batchSize);
-    const pred = new Int32Array(batchSize);
+    const sparse = this.sparsePath(data);
+    // At most one batch of buffers: a data set smaller than the batch needs no more.
+    const cap = Math.min(batchSize, n);
+    const x: Float32Array | SparseBatch = sparse ? new SparseBatch(net.nIn) : this.backend.allocFloat32?.(net.nIn * cap) ?? new Float32Array(net.nIn * cap);
+    const y = new Int32Array(cap);
+    const grad = this.backend.allocFloat32?.(net.nOut * cap) ?? new Float32Array(net.nOut * cap);
+    const pred = new Int32Array(cap);
     let lossSum = 0;
     let correct = 0;
     for (let start = 0; start < n; start += batchSize) {
       const size = Math.min(batchSize, n - start);
-      const xb = x.subarray(0, net.nIn * size);
       const yb = y.subarray(0, size);
-      data.gather(order, start, size, xb, yb);
+      const xb = this.gatherInto(data, sparse, order, start, size, x, yb);
       const out = net.forward(xb, size, { training: false, seed: this.seed, step: this.step });
       const p = pred.subarray(0, size);
       lossSum += this.lossAndGrad(out, yb, size, grad.subarray(0, net.nOut * size), p, xb);
@@ -599,30 +629,33 @@ export class Model {
     const batchSize = options.batchSize ?? 256;
     checkInt(batchSize, 'predict option batchSize', 1);
     let count: number;
-    // Fills x (feature-major, `nIn * size`) with samples [start, start + size).
-    let gather: (start: number, size: number, x: Float32Array) => void;
+    // Fills x (feature-major, `nIn * size`; or a sparse batch, see sparsePath) with samples [start, start + size).
+    let gather: (start: number, size: number, x: Float32Array) => Float32Array | SparseBatch;
     if (isDataset(input)) {
       if (input.nFeatures !== nIn) throw new ShapeError(`predict data "${input.name}" has ${input.nFeatures} features but the model expects ${nIn}`);
       if (input.nSamples < 1) throw new ShapeError(`predict data "${input.name}" has no samples`);
       count = input.nSamples;
       const order = batchOrder(count, 0, this.seed, false);
       const y = new Int32Array(Math.min(batchSize, count));
-      gather = (start, size, x) => input.gather(order, start, size, x, y.subarray(0, size));
+      const sparse = this.sparsePath(input);
+      const xs = sparse ? new SparseBatch(nIn) : null;
+      gather = (start, size, x) => this.gatherInto(input, sparse, order, start, size, xs ?? x, y.subarray(0, size));
     } else {
       const samples = sampleMajor(input, nIn, 'predict input');
       count = samples.length / nIn;
       gather = (start, size, x) => {
         for (let f = 0; f < nIn; f++) for (let s = 0; s < size; s++) x[f * size + s] = samples[(start + s) * nIn + f]!;
+        return x;
       };
     }
     const outputs = new Float32Array(nOut * count);
     const classes = new Int32Array(count);
-    const xBuf = new Float32Array(nIn * Math.min(batchSize, count));
+    const sparseInput = isDataset(input) && this.sparsePath(input) !== null;
+    const xBuf = new Float32Array(sparseInput ? 0 : nIn * Math.min(batchSize, count));
     const probsBuf = new Float32Array(nOut * Math.min(batchSize, count));
     for (let start = 0; start < count; start += batchSize) {
       const size = Math.min(batchSize, count - start);
-      const x = xBuf.subarray(0, nIn * size);
-      gather(start, size, x);
+      const x = gather(start, size, xBuf.subarray(0, sparseInput ? 0 : nIn * size));
       const out = this.network.forward(x, size, { training: false, seed: this.seed, step: this.step });
       const probs = this.lossName === 'cross-entropy' ? this.backend.softmaxForward(out, nOut, size, probsBuf.subarray(0, nOut * size)) : out;
       this.backend.sync?.();

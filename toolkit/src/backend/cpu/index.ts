@@ -11,6 +11,7 @@ import { biasGrad, denseForward, denseInputGrad, denseWeightGrad } from './dense
 import { mseOneHot, softmaxCrossEntropy } from './loss';
 import { adamStep, sgdStep } from './optim';
 import { spmmForward, spmmInputGrad, spmmWeightGrad } from './sparse';
+import { sparseInputForward, sparseInputWeightGrad } from './sparse-input';
 
 /** Creates the CPU reference backend. */
 export function cpuBackend(): Backend {
@@ -20,6 +21,8 @@ export function cpuBackend(): Backend {
     spmmForward,
     spmmInputGrad,
     spmmWeightGrad,
+    sparseInputForward,
+    sparseInputWeightGrad,
     denseForward,
     denseInputGrad,
     denseWeightGrad,

@@ -22,6 +22,11 @@
  * - The optional counter-based `dropout` op computes its mask on the host with the reference's function (its
  *   32-bit integer hash has no exact form in GLSL ES 1.0, which lacks integer bit operations) and applies it
  *   with this backend's `dropoutForward` kernel.
+ * - The sparse-batch ops of the first layer on wide data (`sparseInputForward`, `sparseInputWeightGrad`) run
+ *   on the host with the CPU reference's loops: a gpu.js kernel reads dense textures only, and a texture of
+ *   `nFeatures * batch` inputs is exactly what sparse batches avoid. The arrays they read are brought home
+ *   first (`hostRead`) and the arrays they write leave the device (`beforeHostWrite`), so the next kernel
+ *   uploads the host's values.
  *
  * @example
  * ```ts
@@ -32,6 +37,7 @@
  * @packageDocumentation
  */
 import { dropoutMask, dropoutScale } from '../cpu/dropout';
+import { sparseInputForward, sparseInputWeightGrad } from '../cpu/sparse-input';
 import type { Backend } from '../backend';
 import { BackendUnavailableError } from '../../core/errors';
 import { ActivationOps } from './activation';
@@ -135,6 +141,18 @@ export function gpujsBackend(mode: string, options: GpujsOptions = {}): GpujsBac
     spmmInputGrad: (w, dy, batch, dx) => sparse.spmmInputGrad(w, dy, batch, dx),
     spmmWeightGrad: (w, dy, x, batch, dw) => sparse.spmmWeightGrad(w, dy, x, batch, dw),
     spmmBackward: (w, dy, x, batch, dw, db, dx) => sparse.spmmBackward(w, dy, x, batch, dw, db, dx),
+    sparseInputForward: (req) => {
+      ctx.hostRead(req.w.values);
+      if (req.bias !== null) ctx.hostRead(req.bias);
+      ctx.beforeHostWrite(req.y);
+      return sparseInputForward(req);
+    },
+    sparseInputWeightGrad: (req) => {
+      ctx.hostRead(req.w.values);
+      ctx.hostRead(req.dy);
+      ctx.beforeHostWrite(req.dw);
+      return sparseInputWeightGrad(req);
+    },
     denseForward: (w, nIn, nOut, x, batch, bias, y) => dense.denseForward(w, nIn, nOut, x, batch, bias, y),
     denseInputGrad: (w, nIn, nOut, dy, batch, dx) => dense.denseInputGrad(w, nIn, nOut, dy, batch, dx),
     denseWeightGrad: (nIn, nOut, dy, x, batch, dw) => dense.denseWeightGrad(nIn, nOut, dy, x, batch, dw),

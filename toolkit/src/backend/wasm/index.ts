@@ -3,7 +3,9 @@
  * (assembly/kernels.ts) for the sparse and dense layer products, the bias gradient, ReLU / leaky ReLU /
  * All-ReLU forward and backward (branchless), counter-based dropout and its mask, and the SGD step. The
  * rest (tanh, sigmoid, softmax, SReLU, the losses, Adam) is the CPU reference: they are absent from the
- * SET networks' hot path, or (the losses) touch only the 10 output rows.
+ * SET networks' hot path, or (the losses) touch only the 10 output rows. So are, for now, the first layer's
+ * products with a sparse batch (wide sparse data: `sparseInputForward`, `sparseInputWeightGrad`), plain
+ * JavaScript loops over this backend's arrays in place, on the calling thread.
  *
  * Data movement: CSR index arrays are copied into wasm memory once per CsrMatrix object and stay there
  * (resident.ts); the transposed index used by the input gradient is built once per topology. Arrays that
@@ -55,6 +57,7 @@ import { sreluBackward, sreluForward, softmaxBackward, softmaxForward, unaryBack
 import { dropoutScale, dropoutThreshold } from '../cpu/dropout';
 import { mseOneHot, softmaxCrossEntropy } from '../cpu/loss';
 import { adamStep } from '../cpu/optim';
+import { sparseInputForward, sparseInputWeightGrad } from '../cpu/sparse-input';
 import { Arena, type Block } from './arena';
 import { inlineDispatcher, type Dispatcher, type KernelCall } from './dispatch';
 import { instantiateKernels, loadKernelModule, WASM_MAX_PAGES, wasmUnavailableReason } from './loader';
@@ -460,6 +463,12 @@ export function wasmBackend(options: WasmBackendOptions = {}): WasmBackend {
     },
 
     ...(fuseRectifiers ? { spmmForwardRectified } : {}),
+
+    // A sparse batch into the first layer: for now the reference's JavaScript loops, which read and write
+    // this backend's arrays (weights, outputs, gradients) in place in its memory, on the calling thread.
+    // Their cost is the layer's connections plus the batch's non-zero products (no nFeatures * batch input).
+    sparseInputForward,
+    sparseInputWeightGrad,
 
     spmmInputGrad(w: CsrMatrix, dy: Float32Array, batch: number, dx: Float32Array): Float32Array {
       return inputGrad(w, dy, batch, dx);
