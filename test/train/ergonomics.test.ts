@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 // The toolkit's entry: it registers the progress display and the model writer, as a user's import does.
 import {
   ConfigError, defaultProgressDisplay, historyFrame, InvalidArgumentError, loadModel, mlp, ModelFileError, notebookProgress, progressDisplay,
@@ -113,18 +113,25 @@ describe('fit callbacks and verbose', () => {
     expect(progressDisplay()).toBe(defaultProgressDisplay);
   });
 
-  it('the terminal display draws a bar on a terminal at verbose 1, and one line per epoch at verbose 2 or in a pipe', async () => {
-    const tty = fakeStream(true);
-    await model().fit(train, { epochs: 2, batchSize: 50, verbose: 0, callbacks: terminalProgress(1, tty) });
-    expect(tty.text()).toMatch(/epoch 1\/2 \[.*\] \d+% \| batch \d\/4/);
-    expect(tty.text()).toMatch(/epoch 2\/2 {2}loss \d\.\d{4} {2}acc/);
-    for (const [verbose, isTTY] of [[2, true], [1, false]] as const) {
-      const s = fakeStream(isTTY);
-      await model().fit(train, { epochs: 2, batchSize: 50, verbose: 0, callbacks: terminalProgress(verbose, s) });
-      const lines = s.text().split('\n').filter(Boolean);
-      expect(lines.length).toBe(2);
-      expect(lines[0]).toMatch(/^epoch 1\/2 {2}loss .* \d+ [kMGT]?FLOP /);
-      expect(s.text()).not.toContain('[');
+  it('the terminal display draws a bar on a terminal at verbose 1, and one line per epoch at verbose 2, in a pipe or in CI', async () => {
+    // The same whether this suite itself runs in CI or on a terminal: the CI variable is set per case.
+    vi.stubEnv('CI', 'false');
+    try {
+      const tty = fakeStream(true);
+      await model().fit(train, { epochs: 2, batchSize: 50, verbose: 0, callbacks: terminalProgress(1, tty) });
+      expect(tty.text()).toMatch(/epoch 1\/2 \[.*\] \d+% \| batch \d\/4/);
+      expect(tty.text()).toMatch(/epoch 2\/2 {2}loss \d\.\d{4} {2}acc/);
+      for (const [verbose, isTTY, ci] of [[2, true, 'false'], [1, false, 'false'], [1, true, 'true']] as const) {
+        vi.stubEnv('CI', ci);
+        const s = fakeStream(isTTY);
+        await model().fit(train, { epochs: 2, batchSize: 50, verbose: 0, callbacks: terminalProgress(verbose, s) });
+        const lines = s.text().split('\n').filter(Boolean);
+        expect(lines.length).toBe(2);
+        expect(lines[0]).toMatch(/^epoch 1\/2 {2}loss .* \d+ [kMGT]?FLOP /);
+        expect(s.text()).not.toContain('[');
+      }
+    } finally {
+      vi.unstubAllEnvs();
     }
   });
 
