@@ -1,24 +1,9 @@
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { readJsonLines } from '../../toolkit/src/io/files';
-
-const run = promisify(execFile);
-const root = path.resolve(__dirname, '../..');
-const bin = path.join(root, 'node_modules/.bin/synapses-ts');
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run(bin, args, { cwd: root, env: { ...process.env, CI: 'true' }, maxBuffer: 1 << 24 });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+import { cli } from './cli-runner';
 
 describe('synapses-ts train (the CLI as a user runs it)', () => {
   it('trains a short mnist-quick run and writes metrics, manifest, model and a JSON result line', async () => {
