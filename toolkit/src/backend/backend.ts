@@ -56,8 +56,9 @@ export interface AdamHyper {
 }
 
 /**
- * A rectifier, optionally followed by inverted dropout, fused into a sparse product by
- * {@link Backend.spmmForwardRectified} and taken back by {@link Backend.spmmBackward}.
+ * A rectifier, optionally followed by inverted dropout, applied after a sparse product by
+ * {@link Backend.sparseForward} (`req.rectifier`) and taken back by {@link Backend.sparseBackward}
+ * (`req.inputRectifier`).
  */
 export interface FusedRectifier {
   /** ReLU, or leaky ReLU (All-ReLU is leaky ReLU with a signed slope). */
@@ -67,9 +68,8 @@ export interface FusedRectifier {
   /** The dropout after the rectifier (its rate and counter stream, as in {@link Backend.dropout}), or null. */
   readonly dropout: { readonly rate: number; readonly key: StreamKey } | null;
   /**
-   * One byte per output element that the forward pass may write and the backward pass read (what the
-   * rectifier and dropout gradients need, in the backend's own format: the wasm backend records dropout's
-   * keep and the pre-activation's sign for leaky ReLU, and nothing for ReLU, whose output tells both).
+   * One byte per output element that the forward pass may write and the backward pass read: what the
+   * rectifier and dropout gradients need, in the backend's own format (opaque to callers).
    */
   readonly mask: Uint8Array;
 }
@@ -106,21 +106,126 @@ export interface SparseInputWeightGradRequest {
 }
 
 /**
- * A compute backend. The CPU reference (`backend/cpu`) is always available; others are checked against
- * it by the shared backend test suite.
+ * The forward pass of a sparse layer over a dense feature-major batch, optionally followed in place by a
+ * rectifier and dropout: exactly `spmmForward(w, x, batch, bias, y)`, then, with `rectifier`,
+ * `unaryForward(r.op, y, r.alpha, y)` and, when `r.dropout` is set, `dropout(y, rate, key, y, ...)`; writes
+ * `r.mask` in the backend's own format (see {@link FusedRectifier}). Every backend accepts every field;
+ * {@link Backend.fusesRectifiers} says whether doing it in one request is faster than op by op.
+ */
+export interface SparseForwardRequest {
+  /** The layer, `rows` outputs x `cols` inputs. */
+  readonly w: CsrMatrix;
+  /** Input, `cols * batch` values, feature-major. */
+  readonly x: Float32Array;
+  readonly batch: number;
+  /** `rows` biases, or null for none. */
+  readonly bias: Float32Array | null;
+  /** Output, `rows * batch` values; overwritten. */
+  readonly y: Float32Array;
+  /** The rectifier (and dropout) after the product, applied in place in `y`; absent or null: none. */
+  readonly rectifier?: FusedRectifier | null;
+}
+
+/**
+ * The backward pass of a sparse layer: exactly `spmmWeightGrad(w, dy, x, batch, dw)`, then, when `db` is
+ * not null, `biasGrad(dy, w.rows, batch, db)` and, when `dx` is not null, `spmmInputGrad(w, dy, batch, dx)`.
+ * The outputs must not overlap the inputs (a backend may interleave reading `x` with writing `dx`).
+ *
+ * With `inputRectifier` (the rectifier and dropout that the previous block's {@link SparseForwardRequest}
+ * applied, whose output is this layer's input `x`), the input gradient is taken back through them: exactly
+ * `dropoutForward` with the dropout scale, then `unaryBackward`. With `inputRectifier`, `inputBiasGrad`, when
+ * given, receives the previous block's bias gradient, `biasGrad(dx, w.cols, batch, inputBiasGrad)` (the same
+ * bits), summed while each dx row is at hand.
+ *
+ * `overwriteInput`: the caller no longer needs `x` after this call, so the backend may write the input
+ * gradient into `x` instead of `dx`. The op returns the array it wrote the input gradient to (`x` or `dx`),
+ * or null when `dx` is null: callers use the returned array.
+ */
+export interface SparseBackwardRequest {
+  readonly w: CsrMatrix;
+  /** Gradient of the loss w.r.t. the layer's output, `rows * batch` values. */
+  readonly dy: Float32Array;
+  /** The layer's input of the forward pass, `cols * batch` values. */
+  readonly x: Float32Array;
+  readonly batch: number;
+  /** Weight gradient, `nnz` values aligned with `w.colIdx`; overwritten. */
+  readonly dw: Float32Array;
+  /** Bias gradient (`rows` values), or null when it is not wanted (written elsewhere, or no bias). */
+  readonly db: Float32Array | null;
+  /** Input gradient (`cols * batch` values), or null when nobody needs it (the first layer). */
+  readonly dx: Float32Array | null;
+  /** The rectifier (and dropout) between the previous layer and this one, taken back; absent or null: none. */
+  readonly inputRectifier?: FusedRectifier | null;
+  /** With `inputRectifier`: the previous block's bias gradient, written here; absent or null: not wanted. */
+  readonly inputBiasGrad?: Float32Array | null;
+  /** The caller no longer needs `x`: the input gradient may be written over it (default false). */
+  readonly overwriteInput?: boolean;
+}
+
+/**
+ * Work a backend has started and the caller must wait for, so that the caller can do its own work in the
+ * meantime (the trainer gathers the next batch while the optimizer's update runs on worker threads). Until
+ * {@link PendingWork.wait} returns, the caller must not call the backend nor touch the arrays of the request.
+ */
+export interface PendingWork {
+  /** Finishes the work (the calling thread may take part) and returns when it is done; idempotent. */
+  wait(): void;
+}
+
+/**
+ * Where a backend's arrays live. Every backend has one; on the CPU reference every member is a plain
+ * allocation or a no-op.
+ */
+export interface BackendMemory {
+  /**
+   * Whether op outputs stay on a device between ops until {@link BackendMemory.sync} (gpu.js in GL modes);
+   * recorded in run manifests.
+   */
+  readonly resident: boolean;
+  /**
+   * A zero-filled Float32Array of length `n` in this backend's own memory, which its ops read and write in
+   * place instead of copying (a plain `new Float32Array(n)` on the CPU). The memory returns to the backend
+   * when the array is garbage-collected, so keep the array itself reachable while any view of it is in use.
+   */
+  allocFloat32(n: number): Float32Array;
+  /** Like {@link BackendMemory.allocFloat32}, for byte arrays (dropout masks). */
+  allocUint8(n: number): Uint8Array;
+  /**
+   * Returns an array from `allocFloat32` or `allocUint8` to the backend at once, without waiting for garbage
+   * collection; does nothing for any other array. Only for arrays whose owner knows that no view of them is
+   * in use any more (optimizer state and gradients replaced after evolution).
+   */
+  release(a: Float32Array | Uint8Array): void;
+  /**
+   * Makes the host copies current (a no-op where nothing lives on a device). With no argument, every array
+   * an op wrote since the last sync is read back; with `arrays`, only those. Afterwards the host may read
+   * those arrays and write them in place (the next op uploads them again). Callers sync before the host reads
+   * an op's output (other than the loss and predictions, which ops return on the host) or writes in place an
+   * array that ops wrote.
+   */
+  sync(arrays?: readonly Float32Array[]): void;
+}
+
+/**
+ * A compute backend: a closed op set, every member required. The CPU reference (`backend/cpu`) is always
+ * available; others are checked against it and the Float64 oracle by the shared backend test suite.
  */
 export interface Backend {
   /** Backend name, e.g. `"cpu"`. */
   readonly name: string;
   /** The mode that really runs, e.g. `"reference"`; recorded in run manifests. */
   readonly mode: string;
-  /** Threads that run its kernels, when it can use several (absent: one); recorded in run manifests. */
-  readonly threads?: number;
+  /** Threads that run its kernels (1 for a single-threaded backend); recorded in run manifests. */
+  readonly threads: number;
   /**
-   * Whether op outputs stay on a device between ops until {@link Backend.sync} (absent: no); recorded in run
-   * manifests.
+   * Whether a sparse product with its rectifier and dropout ({@link SparseForwardRequest.rectifier}, and
+   * {@link SparseBackwardRequest.inputRectifier} back) runs faster as one request than op by op. Every
+   * backend accepts the fused fields and gives the same results either way; network planning (nn/fusion.ts)
+   * fuses only where this is true.
    */
-  readonly resident?: boolean;
+  readonly fusesRectifiers: boolean;
+  /** Allocation, release and device residency of this backend's arrays. */
+  readonly memory: BackendMemory;
 
   /** Sparse forward: `y[j,:] = bias[j] + sum_k w_k * x[col_k,:]`. `x`: cols x batch, `y`: rows x batch. */
   spmmForward(w: CsrMatrix, x: Float32Array, batch: number, bias: Float32Array | null, y: Float32Array): Float32Array;
@@ -128,40 +233,14 @@ export interface Backend {
   spmmInputGrad(w: CsrMatrix, dy: Float32Array, batch: number, dx: Float32Array): Float32Array;
   /** Gradient at the existing connections only: `dw[k] = dot(dy[row_k,:], x[col_k,:])`; length nnz. */
   spmmWeightGrad(w: CsrMatrix, dy: Float32Array, x: Float32Array, batch: number, dw: Float32Array): Float32Array;
+  /** A sparse layer's forward pass with an optional rectifier and dropout (see {@link SparseForwardRequest}); returns `req.y`. */
+  sparseForward(req: SparseForwardRequest): Float32Array;
+  /** A sparse layer's backward pass (see {@link SparseBackwardRequest}); returns the input gradient's array, or null. */
+  sparseBackward(req: SparseBackwardRequest): Float32Array | null;
   /** Sparse layer x sparse batch, forward (see {@link SparseInputForwardRequest}); returns `req.y`. */
   sparseInputForward(req: SparseInputForwardRequest): Float32Array;
   /** Sparse layer x sparse batch, weight gradient (see {@link SparseInputWeightGradRequest}); returns `req.dw`. */
   sparseInputWeightGrad(req: SparseInputWeightGradRequest): Float32Array;
-  /**
-   * OPTIONAL fused backward pass of a sparse layer: exactly `spmmWeightGrad(w, dy, x, batch, dw)`,
-   * `biasGrad(dy, w.rows, batch, db)` and, when `dx` is not null, `spmmInputGrad(w, dy, batch, dx)`; returns
-   * `dx`. A backend that keeps data on a device implements it to move `dy` and `x` there once for the three
-   * products; layers call it when present and fall back to the three ops otherwise. The outputs must not
-   * overlap the inputs (a backend may interleave reading `x` with writing `dx`).
-   *
-   * `overwriteInput`: the caller no longer needs `x` after this call, so the backend may write the input
-   * gradient into `x` instead of `dx` (where the x rows it has just read are in cache, and without a second
-   * activation-sized array). It returns the array it wrote, `x` or `dx`: callers use the returned array.
-   */
-  spmmBackward?(
-    w: CsrMatrix, dy: Float32Array, x: Float32Array, batch: number, dw: Float32Array, db: Float32Array | null, dx: Float32Array | null,
-    inputRectifier?: FusedRectifier, inputBiasGrad?: Float32Array, overwriteInput?: boolean,
-  ): Float32Array | null;
-  /**
-   * OPTIONAL fused forward pass of a sparse layer and the rectifier (and dropout) after it: exactly
-   * `spmmForward(w, x, batch, bias, y)`, then `unaryForward(r.op, y, r.alpha, y)`, then, when `r.dropout` is
-   * set, `dropout(y, rate, key, y, ...)`, in place in `y`; writes `r.mask` (see {@link FusedRectifier}).
-   * A backend that offers it also accepts `inputRectifier` in {@link Backend.spmmBackward}: then `dx` is
-   * the input gradient taken back through that rectifier and dropout (the previous block's, whose forward
-   * pass wrote its `mask` and whose output is this layer's input `x`), exactly `dropoutForward` with the
-   * dropout scale, then `unaryBackward`. With `inputRectifier`, such a backend also takes
-   * `inputBiasGrad`: it then writes the bias gradient of the block's layer, `biasGrad(dx, w.cols, batch,
-   * inputBiasGrad)` (the same bits), summed while each dx row is at hand; and that layer's own backward is
-   * then called with `db` null (its bias gradient is not computed again). Networks use the pair
-   * when present ({@link Sequential}), with the same results as the ops one by one, and skip the two
-   * element-wise passes over the activations in each direction.
-   */
-  spmmForwardRectified?(w: CsrMatrix, x: Float32Array, batch: number, bias: Float32Array | null, r: FusedRectifier, y: Float32Array): Float32Array;
 
   /** Dense forward with row-major `w` (nOut x nIn). */
   denseForward(
@@ -188,17 +267,16 @@ export interface Backend {
   softmaxBackward(y: Float32Array, dy: Float32Array, n: number, batch: number, dx: Float32Array): Float32Array;
   /**
    * Applies a dropout mask: `y = mask ? x * scale : 0` (mask of 0/1 bytes; `scale` is rounded to float32,
-   * so the product is one float32 multiplication in every backend). The backward pass of {@link dropout}.
+   * so the product is one float32 multiplication in every backend). The backward pass of {@link Backend.dropout}.
    */
   dropoutForward(x: Float32Array, mask: Uint8Array, scale: number, y: Float32Array): Float32Array;
   /**
-   * OPTIONAL inverted dropout with a counter-based mask (the reference is `backend/cpu/dropout.ts`, which
-   * layers use when a backend lacks this op): element `i` is kept when
+   * Inverted dropout with a counter-based mask: element `i` is kept when
    * `counterBits16(key, i) >= floor(rate * 2^16)` (core/counter-rng.ts), so the mask is a pure function of
    * (key, i) and any backend, in any order or thread split, draws the same one. Writes `mask` (0/1 bytes)
    * and `y = keep ? x * fround(1 / (1 - rate)) : 0`; returns `y`.
    */
-  dropout?(x: Float32Array, rate: number, key: StreamKey, y: Float32Array, mask: Uint8Array): Float32Array;
+  dropout(x: Float32Array, rate: number, key: StreamKey, y: Float32Array, mask: Uint8Array): Float32Array;
 
   /**
    * Softmax cross-entropy on logits (n classes x batch). Writes the gradient of the MEAN loss w.r.t. the
@@ -214,46 +292,13 @@ export interface Backend {
   /** One SGD step in place over a parameter array and its velocity (Keras/PyTorch-style momentum). */
   sgdStep(param: Float32Array, grad: Float32Array, velocity: Float32Array, h: SgdHyper): void;
   /**
-   * OPTIONAL: the SGD steps of several parameter arrays at once, each exactly as {@link Backend.sgdStep}
-   * computes it (the same bits), in one pass where the backend can (the wasm backend runs them as one
-   * threaded job instead of one job per array). Optimizers call it when it exists.
-   * @param meanwhile - caller's work to overlap with the steps (the trainer gathers the next batch): it
-   *   runs once on the calling thread (unless the call is refused for bad shapes, before anything runs),
-   *   after worker threads have started on the steps, and must not call into the backend; if it throws,
-   *   the steps still complete, then the error is rethrown.
+   * The SGD steps of several parameter arrays, each exactly as {@link Backend.sgdStep} computes it (the same
+   * bits), started as one job where the backend can (the wasm backend runs them on its worker threads). The
+   * caller may do its own work before {@link PendingWork.wait} (see there for what it must not do); a
+   * backend without threads does the steps at once and returns work that is already done. Shapes are checked
+   * before anything starts.
    */
-  sgdSteps?(steps: readonly SgdTask[], meanwhile?: () => void): void;
+  sgdSteps(steps: readonly SgdTask[]): PendingWork;
   /** One Adam step in place (Kingma and Ba 2015, with bias correction; L2 weight decay added to the gradient). */
   adamStep(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, h: AdamHyper): void;
-
-  /**
-   * OPTIONAL, for backends that keep op outputs on a device between ops (gpu.js in GL modes): makes the
-   * host copies current. With no argument, every array an op wrote since the last sync is read back; with
-   * `arrays`, only those. Afterwards the host may read those arrays and write them in place (the next op
-   * uploads them again).
-   *
-   * Until then an array an op wrote may hold stale values on the host, so callers sync before the host reads
-   * an op's output (other than the loss and predictions, which ops return on the host) or writes in place
-   * an array that ops wrote. The toolkit does so wherever it reads or writes them: `Model.fit` syncs at every
-   * epoch end, before evolution, before the divergence checks; `predict`, checkpoints and model files sync
-   * too. A user callback that reads parameters in the middle of an epoch calls `model.backend.sync?.()`.
-   * Backends without device memory do not implement it.
-   */
-  sync?(arrays?: readonly Float32Array[]): void;
-
-  /**
-   * OPTIONAL: a zero-filled Float32Array of length `n` in this backend's own memory, which its ops read and
-   * write in place instead of copying. Layers, optimizers and the fit loop allocate their buffers with it
-   * when present (plain `new Float32Array(n)` otherwise). The memory returns to the backend when the array
-   * is garbage-collected, so keep the array itself reachable while any view of it (a subarray) is in use.
-   */
-  allocFloat32?(n: number): Float32Array;
-  /** OPTIONAL: like {@link Backend.allocFloat32}, for byte arrays (dropout masks). */
-  allocUint8?(n: number): Uint8Array;
-  /**
-   * OPTIONAL: returns an array from {@link Backend.allocFloat32} or `allocUint8` to the backend at once,
-   * without waiting for garbage collection; does nothing for any other array. Only for arrays whose owner
-   * knows that no view of them is in use any more (optimizer state and gradients replaced after evolution).
-   */
-  release?(a: Float32Array | Uint8Array): void;
 }
