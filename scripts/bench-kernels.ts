@@ -176,7 +176,7 @@ async function main(): Promise<void> {
         const oneThread = new Map<string, Float32Array>();
         for (const m of MODES) {
           const wb = m.be as WasmBackend;
-          const bufs = m.resident ? makeBufs(w, batch, (n) => wb.allocFloat32(n)) : makeBufs(w, batch);
+          const bufs = m.resident ? makeBufs(w, batch, (n) => wb.memory.allocFloat32(n)) : makeBufs(w, batch);
           copyBufs(ref, bufs);
           const out = runOp(m.be, op, w, bufs, batch).slice();
           let check = '';
@@ -220,7 +220,7 @@ async function main(): Promise<void> {
     const line: string[] = [];
     for (const [label, be] of [['1 thread', w1], ['2 threads', w2]] as const) {
       for (const resident of [true, false]) {
-        const mk = (n: number): Float32Array => (resident ? be.allocFloat32(n) : new Float32Array(n));
+        const mk = (n: number): Float32Array => (resident ? be.memory.allocFloat32(n) : new Float32Array(n));
         const x = mk(w.cols * batch), y = mk(w.rows * batch), dy = mk(w.rows * batch), dx = mk(w.cols * batch), dw = mk(w.nnz);
         const src = randomArray(w.cols * batch);
         const ms = timeOp(() => {

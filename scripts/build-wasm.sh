@@ -21,13 +21,13 @@ if [ "${1:-}" != "--force" ] && [ -f "$OUT" ] &&
   exit 0
 fi
 
-echo "build-wasm: compiling $SRC_DIR/kernels.ts -> $OUT"
+echo "build-wasm: compiling $SRC_DIR/index.ts -> $OUT"
 mkdir -p "$OUT_DIR"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 # Shared imported memory (worker threads instantiate the same module over it), no GC runtime: the kernels
 # only read and write memory laid out by the TypeScript side. Keep the memory limits in sync with loader.ts.
-"$ASC" "$SRC_DIR/kernels.ts" \
+"$ASC" "$SRC_DIR/index.ts" \
   --outFile "$tmp/kernels.wasm" --textFile "$tmp/kernels.wat" \
   --optimizeLevel 3 --shrinkLevel 0 --noAssert \
   --runtime stub --enable simd --enable threads \

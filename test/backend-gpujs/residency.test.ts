@@ -1,13 +1,14 @@
 /**
  * Device residency of the gpu.js backend in GL modes (context.ts): op outputs stay on the device and feed the
- * next op without a round trip; `sync` brings them home; strict mode makes a stale host read (NaN) and a host
- * write that skipped `sync` (an error) loud. Checked against the CPU reference and against the same backend
+ * next op without a round trip; `memory.sync` brings them home; strict mode makes a stale host read (NaN) and a
+ * host write that skipped `sync` (an error) loud. Checked against the CPU reference and against the same backend
  * with residency off. Modes without device memory (webasm, cpu) must say they are not resident.
  */
 import { describe, expect, it } from 'vitest';
-import type { Backend } from '../../toolkit/src/backend/backend';
+import type { Backend, FusedRectifier } from '../../toolkit/src/backend/backend';
 import { cpuBackend } from '../../toolkit/src/backend/cpu/index';
 import { gpujsBackend } from '../../toolkit/src/backend/gpujs/index';
+import { streamKey } from '../../toolkit/src/core/counter-rng';
 import { rngFor } from '../../toolkit/src/core/rng';
 import { syntheticClassification } from '../../toolkit/src/data/synthetic';
 import { erdosRenyi } from '../../toolkit/src/sparse/topology';
@@ -72,7 +73,7 @@ describeBackends('gpu.js device residency', (_proxied, tol, name) => {
   if (mode !== 'headlessgl') {
     it('has no device memory, so nothing stays behind: outputs are read back by every op', () => {
       const be = gpujsBackend(mode);
-      expect(be.resident).toBe(false);
+      expect(be.memory.resident).toBe(false);
       const { y2 } = chain(be, 1);
       expect(be.mirrored()).toBe(0);
       expectClose(y2, chain(cpu, 1).y2, tol.rel, 'chain');
@@ -84,7 +85,7 @@ describeBackends('gpu.js device residency', (_proxied, tol, name) => {
 
   describe('a chain of ops', () => {
     it('stays on the device: no read-backs, inputs served from the device, host copies poisoned until sync', () => {
-      be.sync();
+      be.memory.sync();
       const s0 = { ...be.stats };
       const { y2, h, y1 } = chain(be, 2);
       expect(be.stats.readbacks - s0.readbacks).toBe(0);
@@ -92,7 +93,7 @@ describeBackends('gpu.js device residency', (_proxied, tol, name) => {
       expect(be.stats.deviceHits - s0.deviceHits).toBe(2);
       expect(be.mirrored()).toBe(3);
       for (const a of [y1, h, y2]) expect(Number.isNaN(a[0]!)).toBe(true);
-      be.sync();
+      be.memory.sync();
       expect(be.mirrored()).toBe(0);
       expect(be.stats.syncReadbacks - s0.syncReadbacks).toBe(3);
       const ref = chain(cpu, 2);
@@ -103,22 +104,22 @@ describeBackends('gpu.js device residency', (_proxied, tol, name) => {
 
     it('sync of some arrays reads back only those', () => {
       const { y2, h } = chain(be, 3);
-      be.sync([y2]);
+      be.memory.sync([y2]);
       expect(be.mirrored()).toBe(2);
       expectClose(y2, chain(cpu, 3).y2, tol.rel, 'y2');
       expect(Number.isNaN(h[0]!)).toBe(true);
-      be.sync();
+      be.memory.sync();
     });
 
     it('strict mode: a host write to an array whose values are on the device is an error naming the fix', () => {
       const { h } = chain(be, 4);
       h[3] = 1;
       const w = erdosRenyi(30, 2, 2, rngFor(4, 'w'));
-      expect(() => be.spmmForward(w, h, 8, null, new Float32Array(16))).toThrow(/written on the host.*backend\.sync\(\)/);
+      expect(() => be.spmmForward(w, h, 8, null, new Float32Array(16))).toThrow(/written on the host.*backend\.memory\.sync\(\)/);
       // So is a sync that would overwrite the host's write.
-      expect(() => be.sync()).toThrow(/element 3 of an array of 240 was written on the host/);
+      expect(() => be.memory.sync()).toThrow(/element 3 of an array of 240 was written on the host/);
       h[3] = NaN; // undo the illegal write, so the device's values can come home
-      be.sync();
+      be.memory.sync();
       expect(be.mirrored()).toBe(0);
     });
 
@@ -126,7 +127,7 @@ describeBackends('gpu.js device residency', (_proxied, tol, name) => {
       const { y1 } = chain(be, 5);
       const firstSamples = y1.subarray(0, 30 * 4);
       const out = be.unaryForward('relu', firstSamples, 0, new Float32Array(firstSamples.length));
-      be.sync();
+      be.memory.sync();
       const ref = chain(cpu, 5);
       expectClose(out, cpu.unaryForward('relu', ref.y1.subarray(0, 30 * 4), 0, new Float32Array(30 * 4)), tol.rel, 'relu of a view');
     });
@@ -135,7 +136,7 @@ describeBackends('gpu.js device residency', (_proxied, tol, name) => {
       const { h } = chain(be, 6);
       const copy = be.unaryForward('identity', h, 0, new Float32Array(h.length));
       expect(Number.isNaN(copy[0]!)).toBe(false);
-      be.sync();
+      be.memory.sync();
       expectClose(copy, h, 0, 'identity copy');
     });
   });
@@ -164,9 +165,17 @@ describeBackends('gpu.js device residency', (_proxied, tol, name) => {
         const dx = b.spmmInputGrad(w, dy, batch, zeros(nIn * batch));
         const dw = b.spmmWeightGrad(w, dy, x, batch, zeros(w.nnz));
         const fused = [zeros(w.nnz), zeros(n), zeros(nIn * batch)] as const;
-        if (b.spmmBackward) b.spmmBackward(w, dy, x, batch, fused[0], fused[1], fused[2]);
-        else [b.spmmWeightGrad(w, dy, x, batch, fused[0]), b.biasGrad(dy, n, batch, fused[1]), b.spmmInputGrad(w, dy, batch, fused[2])];
+        b.sparseBackward({ w, dy, x, batch, dw: fused[0], db: fused[1], dx: fused[2] });
         return [y, dx, dw, ...fused, b.biasGrad(dy, n, batch, zeros(n))];
+      },
+      'fused sparse ops: a rectifier with dropout, and back through it with the block bias gradient': (b, d) => {
+        const a = arrays(7);
+        const r: FusedRectifier = { op: 'leaky-relu', alpha: -0.5, dropout: { rate: 0.3, key: streamKey(1, 'dropout', 0, 0) }, mask: new Uint8Array(n * batch) };
+        const y = b.sparseForward({ w: a.w, x: d(a.x), batch, bias: d(a.bias), y: zeros(n * batch), rectifier: r });
+        const next = randomSparse(4, n, 0.6, rngFor(8, 'resident-op')).csr;
+        const dw = zeros(next.nnz), db = zeros(4), dx = zeros(n * batch), ib = zeros(n);
+        const g = b.sparseBackward({ w: next, dy: d(randomArray(4 * batch, rngFor(9, 'resident-op'))), x: y, batch, dw, db, dx, inputRectifier: r, inputBiasGrad: ib });
+        return [y, dw, db, g!, ib];
       },
       'dense products': (b, d) => {
         const a = arrays(2);
@@ -220,11 +229,11 @@ describeBackends('gpu.js device residency', (_proxied, tol, name) => {
     const ones = (k: number) => new Uint8Array(k).fill(1);
     for (const [title, run] of Object.entries(cases)) {
       it(title, () => {
-        be.sync();
+        be.memory.sync();
         const hits = be.stats.deviceHits;
         const got = run(be, (a) => be.dropoutForward(a, ones(a.length), 1, zeros(a.length)));
         expect(be.stats.deviceHits - hits).toBeGreaterThan(0);
-        be.sync();
+        be.memory.sync();
         const want = run(cpu, (a) => a.slice());
         got.forEach((g, i) => expectClose(g, want[i]!, tol.rel, `${title}: output ${i}`));
       });
@@ -255,13 +264,13 @@ describeBackends('gpu.js device residency', (_proxied, tol, name) => {
       expect(be.stats.deviceHits - s0.deviceHits).toBeGreaterThan(20);
       expect(be.mirrored()).toBeGreaterThan(0);
       for (const p of net.params()) expect(Number.isNaN(p.values[0]!)).toBe(true);
-      be.sync();
+      be.memory.sync();
       for (const p of net.params()) expect(Number.isFinite(p.values[0]!)).toBe(true);
     });
 
     it.each(Object.entries(VARIANTS))('fit with evolution gives the same results with residency on and off, leaving nothing on the device: %s', async (_title, variant) => {
       const off = gpujsBackend(mode, { resident: false, strict: true });
-      expect(off.resident).toBe(false);
+      expect(off.memory.resident).toBe(false);
       const runs = [];
       for (const b of [be, off]) {
         const { model, data } = smallModel(b, variant);
@@ -279,9 +288,9 @@ describeBackends('gpu.js device residency', (_proxied, tol, name) => {
       const saved = process.env.SYNAPSES_GPUJS_RESIDENT;
       try {
         process.env.SYNAPSES_GPUJS_RESIDENT = '0';
-        expect(gpujsBackend(mode, { strict: true }).resident).toBe(false);
+        expect(gpujsBackend(mode, { strict: true }).memory.resident).toBe(false);
         delete process.env.SYNAPSES_GPUJS_RESIDENT;
-        expect(gpujsBackend(mode, { strict: true }).resident).toBe(true);
+        expect(gpujsBackend(mode, { strict: true }).memory.resident).toBe(true);
       } finally {
         if (saved === undefined) delete process.env.SYNAPSES_GPUJS_RESIDENT;
         else process.env.SYNAPSES_GPUJS_RESIDENT = saved;

@@ -49,7 +49,7 @@ describe.skipIf(!available)(available ? 'wasm element-wise kernels (bit-identica
   ];
   const place = (be: WasmBackend, resident: boolean, a: Float32Array): Float32Array => {
     if (!resident) return a;
-    const r = be.allocFloat32(a.length);
+    const r = be.memory.allocFloat32(a.length);
     r.set(a);
     return r;
   };
@@ -79,7 +79,7 @@ describe.skipIf(!available)(available ? 'wasm element-wise kernels (bit-identica
             const key = streamKey(9, 'dropout', n, rate);
             const refMask = new Uint8Array(n);
             const y = dropoutReference(x, rate, key, new Float32Array(n), refMask);
-            const mask = resident ? be.allocUint8(n).fill(9) : new Uint8Array(n).fill(9);
+            const mask = resident ? be.memory.allocUint8(n).fill(9) : new Uint8Array(n).fill(9);
             expectSameBits(be.dropout(x, rate, key, fresh(n), mask), y, `dropout ${rate}, n ${n}`);
             expectSameBits(mask, refMask, `dropout mask ${rate}, n ${n}`);
             const scale = dropoutScale(rate);
@@ -132,7 +132,7 @@ describe.skipIf(!available)(available ? 'wasm element-wise kernels (bit-identica
           }
           for (let s = 0; s < 3; s++) {
             group.forEach((a, i) => cpu.sgdStep(ref[i]!.w, a.g, ref[i]!.v, a.h));
-            be.sgdSteps!(group.map((a) => ({ param: a.w, grad: a.gg, velocity: a.v, h: a.h })));
+            be.sgdSteps(group.map((a) => ({ param: a.w, grad: a.gg, velocity: a.v, h: a.h }))).wait();
           }
           group.forEach((a, i) => {
             expectSameBits(a.w, ref[i]!.w, `sgdSteps array ${i} (n ${a.w.length}) weights`);
@@ -144,10 +144,15 @@ describe.skipIf(!available)(available ? 'wasm element-wise kernels (bit-identica
         arrays.forEach((a, i) => cpu.sgdStep(ref[i]!.w, a.g, ref[i]!.v, a.h));
         const tasks = arrays.map((a) => ({ param: a.w, grad: a.gg, velocity: a.v, h: a.h }));
         let calls = 0;
-        expect(() => be.sgdSteps!(tasks, () => {
-          calls++;
-          throw new Error('meanwhile failed');
-        })).toThrow('meanwhile failed');
+        expect(() => {
+          const work = be.sgdSteps(tasks);
+          try {
+            calls++;
+            throw new Error('meanwhile failed');
+          } finally {
+            work.wait();
+          }
+        }).toThrow('meanwhile failed');
         expect(calls).toBe(1);
         arrays.forEach((a, i) => {
           expectSameBits(a.w, ref[i]!.w, `sgdSteps with a failing meanwhile, array ${i} weights`);
@@ -156,7 +161,7 @@ describe.skipIf(!available)(available ? 'wasm element-wise kernels (bit-identica
         // A short gradient is refused before any array changes.
         const a = arrays[10]!, b = arrays[11]!;
         const before = a.w.slice();
-        expect(() => be.sgdSteps!([
+        expect(() => be.sgdSteps([
           { param: a.w, grad: a.gg, velocity: a.v, h: a.h },
           { param: b.w, grad: b.gg.subarray(0, b.w.length - 1), velocity: b.v, h: b.h },
         ])).toThrow(/grad has length \d+, expected at least \d+/);
@@ -182,7 +187,7 @@ describe.skipIf(!available)(available ? 'wasm element-wise kernels (bit-identica
       d.setBackend(be);
       const x = values(50 * 24, rngFor(6));
       const y = Array.from(d.forward(x, 24, { training: true, seed: 11, step: 7 }));
-      const dx = Array.from(d.backward(values(50 * 24, rngFor(7)), 24, true));
+      const dx = Array.from(d.backward({ dy: values(50 * 24, rngFor(7)), batch: 24, needInput: true })!);
       return { y, dx };
     };
     const ref = run(cpu);
@@ -195,17 +200,17 @@ describe.skipIf(!available)(available ? 'wasm element-wise kernels (bit-identica
 
   it('allocUint8 arrays live in wasm memory and can be freed; release frees its own arrays and ignores others', () => {
     const before = one.memoryBytes();
-    const m = one.allocUint8(1000);
+    const m = one.memory.allocUint8(1000);
     expect(m.length).toBe(1000);
     expect(m.every((v) => v === 0)).toBe(true);
     one.freeFloat32(m);
     expect(one.memoryBytes()).toBe(before);
     expect(() => one.freeFloat32(m)).toThrow(/not allocated/);
-    const f = one.allocFloat32(5000);
-    one.release(f);
+    const f = one.memory.allocFloat32(5000);
+    one.memory.release(f);
     expect(one.memoryBytes()).toBe(before);
-    expect(() => one.release(f)).not.toThrow(); // already returned: nothing to do
-    expect(() => one.release(new Float32Array(8))).not.toThrow();
-    expect(() => one.release(two.allocFloat32(8))).not.toThrow(); // another backend's array is left alone
+    expect(() => one.memory.release(f)).not.toThrow(); // already returned: nothing to do
+    expect(() => one.memory.release(new Float32Array(8))).not.toThrow();
+    expect(() => one.memory.release(two.memory.allocFloat32(8))).not.toThrow(); // another backend's array is left alone
   });
 });

@@ -1,6 +1,6 @@
 /**
- * The fused sparse product + rectifier + dropout of the wasm backend (`spmmForwardRectified`, and
- * `spmmBackward` with an input rectifier) against the same ops run one by one on the same backend: the
+ * The fused sparse product + rectifier + dropout of the wasm backend (`sparseForward` with a rectifier, and
+ * `sparseBackward` with an input rectifier) against the same ops run one by one on the same backend: the
  * results must be the same bits, on every backward path (one walk of the rows at small batches, the walk of
  * the columns for wide layers, the gather over the transposed index), on 1 and 2 threads, for ReLU and leaky
  * ReLU with either sign of slope, with and without dropout, and at batches that leave SIMD tails. Then whole
@@ -41,7 +41,7 @@ interface Case {
 function runBoth(be: Backend, c: Case, own = false, inPlace = false): void {
   const rng = rngFor(11, 'fused', c.rows, c.cols, c.batch);
   // Arrays in the backend's memory (used in place), or plain ones (copied in and out).
-  const f32 = (n: number): Float32Array => (own ? be.allocFloat32!(n) : new Float32Array(n));
+  const f32 = (n: number): Float32Array => (own ? be.memory.allocFloat32(n) : new Float32Array(n));
   const w = erdosRenyi(c.cols, c.rows, 8, rng);
   for (let k = 0; k < w.nnz; k++) w.values[k] = 2 * rng.float() - 1;
   const n = c.rows * c.batch;
@@ -54,10 +54,10 @@ function runBoth(be: Backend, c: Case, own = false, inPlace = false): void {
   const pre = be.spmmForward(w, x, c.batch, bias, new Float32Array(n));
   const act = be.unaryForward(c.op, pre, c.alpha, new Float32Array(n));
   const dropMask = new Uint8Array(n).fill(1);
-  const out = dropout === null ? act : be.dropout!(act, c.rate, key, new Float32Array(n), dropMask);
+  const out = dropout === null ? act : be.dropout(act, c.rate, key, new Float32Array(n), dropMask);
   // ...and fused.
-  const r: FusedRectifier = { op: c.op, alpha: c.alpha, dropout, mask: own ? be.allocUint8!(n) : new Uint8Array(n) };
-  const fused = be.spmmForwardRectified!(w, x, c.batch, bias, r, f32(n));
+  const r: FusedRectifier = { op: c.op, alpha: c.alpha, dropout, mask: own ? be.memory.allocUint8(n) : new Uint8Array(n) };
+  const fused = be.sparseForward({ w, x, batch: c.batch, bias, y: f32(n), rectifier: r });
   expect(bits(fused)).toEqual(bits(out));
 
   // Backward of a layer (rows2 x rows) fed by the block: its input gradient goes back through the block.
@@ -66,27 +66,27 @@ function runBoth(be: Backend, c: Case, own = false, inPlace = false): void {
   for (let k = 0; k < w2.nnz; k++) w2.values[k] = 2 * rng.float() - 1;
   const dy = Float32Array.from({ length: rows2 * c.batch }, () => rng.normal());
   const dw = new Float32Array(w2.nnz), db = new Float32Array(rows2), dx = new Float32Array(n);
-  be.spmmBackward!(w2, dy, out, c.batch, dw, db, dx);
+  be.sparseBackward({ w: w2, dy, x: out, batch: c.batch, dw, db, dx });
   const afterDrop = dropout === null ? dx : be.dropoutForward(dx, dropMask, dropoutScale(c.rate), new Float32Array(n));
   const want = be.unaryBackward(c.op, pre, act, afterDrop, c.alpha, new Float32Array(n));
   const dw2 = f32(w2.nnz), db2 = f32(rows2), dx2 = f32(n);
-  be.spmmBackward!(w2, dy, out, c.batch, dw2, db2, dx2, r);
+  be.sparseBackward({ w: w2, dy, x: out, batch: c.batch, dw: dw2, db: db2, dx: dx2, inputRectifier: r });
   expect(bits(dx2)).toEqual(bits(want));
   expect(bits(dw2)).toEqual(bits(dw));
   expect(bits(db2)).toEqual(bits(db));
 
   // The block's bias gradient summed in the same call, and this layer's own bias gradient skipped (db null).
   const ib = f32(c.rows).fill(NaN), dw3 = f32(w2.nnz), dx3 = f32(n);
-  be.spmmBackward!(w2, dy, out, c.batch, dw3, null, dx3, r, ib);
+  be.sparseBackward({ w: w2, dy, x: out, batch: c.batch, dw: dw3, db: null, dx: dx3, inputRectifier: r, inputBiasGrad: ib });
   expect(bits(dx3)).toEqual(bits(want));
   expect(bits(dw3)).toEqual(bits(dw));
   expect(bits(ib)).toEqual(bits(be.biasGrad(want, c.rows, c.batch, new Float32Array(c.rows))));
 
   // The input no longer needed (a training step): the gradient may come back in its storage, the same bits.
-  const xin = be.allocFloat32!(n);
+  const xin = be.memory.allocFloat32(n);
   xin.set(out);
   const dw5 = f32(w2.nnz), db5 = f32(rows2), dx5 = f32(n).fill(NaN);
-  const g5 = be.spmmBackward!(w2, dy, xin, c.batch, dw5, db5, dx5, r, undefined, true)!;
+  const g5 = be.sparseBackward({ w: w2, dy, x: xin, batch: c.batch, dw: dw5, db: db5, dx: dx5, inputRectifier: r, overwriteInput: true })!;
   expect(g5.buffer === xin.buffer && g5.byteOffset === xin.byteOffset && g5.length === n).toBe(inPlace);
   if (!inPlace) expect(g5).toBe(dx5);
   expect(bits(g5)).toEqual(bits(want));
@@ -94,7 +94,7 @@ function runBoth(be: Backend, c: Case, own = false, inPlace = false): void {
   expect(bits(db5)).toEqual(bits(db));
   // An input outside the backend's memory is never written.
   const xout = Float32Array.from(out), dx6 = f32(n);
-  expect(be.spmmBackward!(w2, dy, xout, c.batch, f32(w2.nnz), f32(rows2), dx6, r, undefined, true)).toBe(dx6);
+  expect(be.sparseBackward({ w: w2, dy, x: xout, batch: c.batch, dw: f32(w2.nnz), db: f32(rows2), dx: dx6, inputRectifier: r, overwriteInput: true })).toBe(dx6);
   expect(bits(xout)).toEqual(bits(out));
   expect(bits(dx6)).toEqual(bits(want));
 }
@@ -147,14 +147,14 @@ describe.skipIf(!available)(available ? 'wasm fused rectifier and dropout' : `wa
       const w = erdosRenyi(3, 4, 2, rngFor(1, 'bad'));
       const x = new Float32Array(3 * 2), y = new Float32Array(4 * 2).fill(7);
       const ok: FusedRectifier = { op: 'relu', alpha: 0, dropout: null, mask: new Uint8Array(8) };
-      expect(() => be.spmmForwardRectified!(w, x, 2, null, { ...ok, mask: new Uint8Array(7) }, y)).toThrow(/mask has length 7, expected at least 8/);
-      expect(() => be.spmmForwardRectified!(w, x, 2, null, { ...ok, op: 'tanh' as 'relu' }, y)).toThrow(/'relu' or 'leaky-relu', got 'tanh'/);
-      expect(() => be.spmmForwardRectified!(w, x, 2, null, { ...ok, dropout: { rate: 1, key: streamKey(1, 'd', 0, 0) } }, y)).toThrow(/rate must be in \[0, 1\)/);
+      expect(() => be.sparseForward({ w, x, batch: 2, bias: null, y, rectifier: { ...ok, mask: new Uint8Array(7) } })).toThrow(/mask has length 7, expected at least 8/);
+      expect(() => be.sparseForward({ w, x, batch: 2, bias: null, y, rectifier: { ...ok, op: 'tanh' as 'relu' } })).toThrow(/'relu' or 'leaky-relu'.*got 'tanh'/);
+      expect(() => be.sparseForward({ w, x, batch: 2, bias: null, y, rectifier: { ...ok, dropout: { rate: 1, key: streamKey(1, 'd', 0, 0) } } })).toThrow(/rate must be in \[0, 1\)/);
       expect(Array.from(y)).toEqual(new Array(8).fill(7));
       // A short array for the block's bias gradient, before any gradient is written.
       const w2 = erdosRenyi(4, 5, 2, rngFor(2, 'bad'));
       const dw = new Float32Array(w2.nnz).fill(7), dx = new Float32Array(4 * 2).fill(7);
-      expect(() => be.spmmBackward!(w2, new Float32Array(10), y, 2, dw, null, dx, ok, new Float32Array(3))).toThrow(/inputBiasGrad has length 3, expected at least 4/);
+      expect(() => be.sparseBackward({ w: w2, dy: new Float32Array(10), x: y, batch: 2, dw, db: null, dx, inputRectifier: ok, inputBiasGrad: new Float32Array(3) })).toThrow(/inputBiasGrad has length 3, expected at least 4/);
       expect(Array.from(dw)).toEqual(new Array(w2.nnz).fill(7));
       expect(Array.from(dx)).toEqual(new Array(8).fill(7));
     } finally {
@@ -164,10 +164,13 @@ describe.skipIf(!available)(available ? 'wasm fused rectifier and dropout' : `wa
 
   it('is not offered when turned off', () => {
     const be = wasmBackend({ fuseRectifiers: false });
+    const on = wasmBackend();
     try {
-      expect(be.spmmForwardRectified).toBeUndefined();
+      expect(be.fusesRectifiers).toBe(false);
+      expect(on.fusesRectifiers).toBe(true);
     } finally {
       be.dispose();
+      on.dispose();
     }
   });
 });

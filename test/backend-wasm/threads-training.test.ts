@@ -101,7 +101,7 @@ describe.skipIf(!available)(available ? 'wasm training with 1 and 2 threads' : `
           const out = net.forward(x, size, { training: true, seed: 9, step: step++ });
           const loss = be.softmaxCrossEntropy(out, y, 4, size, grad, pred);
           net.backward(grad, size);
-          plain.optimizer.step(net.params(), be);
+          plain.optimizer.step(net.params(), be).wait();
           want.push([loss / size, pred.filter((p, i) => p === y[i]).length / size]);
         }
       }

@@ -241,7 +241,7 @@ describe.skipIf(!available)(title, () => {
       const dw = new Float32Array(w.nnz).fill(NaN);
       const db = new Float32Array(w.rows).fill(NaN);
       const dx = new Float32Array(w.cols * batch).fill(NaN);
-      expect(be.spmmBackward!(w, dy, x, batch, dw, db, dx)).toBe(dx);
+      expect(be.sparseBackward({ w, dy, x, batch, dw, db, dx })).toBe(dx);
       const dx2 = new Float32Array(w.cols * batch).fill(NaN);
       be.spmmInputGrad(w, dy, batch, dx2);
       return { dw, db, dx, dx2 };
@@ -285,10 +285,10 @@ describe.skipIf(!available)(title, () => {
         const w = erdosRenyi(400, 300, 20, rngFor(9, 'share'));
         const batch = 2;
         const x = randomF32(w.cols * batch, rngFor(9, 'x')), dy = randomF32(w.rows * batch, rngFor(9, 'dy'));
-        const dw = be.allocFloat32(w.nnz), db = be.allocFloat32(w.rows), dx = be.allocFloat32(w.cols * batch);
+        const dw = be.memory.allocFloat32(w.nnz), db = be.memory.allocFloat32(w.rows), dx = be.memory.allocFloat32(w.cols * batch);
         // The worker thread takes a moment to start: call until it has taken a task (10 s at most).
         const t0 = Date.now();
-        while (be.workerShare() === 0 && Date.now() - t0 < 10_000) be.spmmBackward!(w, dy, x, batch, dw, db, dx);
+        while (be.workerShare() === 0 && Date.now() - t0 < 10_000) be.sparseBackward({ w, dy, x, batch, dw, db, dx });
         expect(be.workerShare()).toBeGreaterThan(0);
       } finally {
         be.dispose();
@@ -337,7 +337,7 @@ describe.skipIf(!available)(title, () => {
           const dy = randomF32(w.rows * batch, rng);
           const run = (be: Backend) => {
             const dw = new Float32Array(w.nnz).fill(NaN), db = new Float32Array(w.rows).fill(NaN), dx = new Float32Array(w.cols * batch).fill(NaN);
-            be.spmmBackward!(w, dy, x, batch, dw, db, dx);
+            be.sparseBackward({ w, dy, x, batch, dw, db, dx });
             return { dw, db, dx };
           };
           const ref = run(one);
@@ -432,8 +432,8 @@ describe.skipIf(!available)(title, () => {
       const batch = 21;
       const x = randomF32(w.cols * batch, rng), dy = randomF32(w.rows * batch, rng);
       const copied = runSparse(one, w, x, dy, null, batch);
-      const rx = one.allocFloat32(x.length), rdy = one.allocFloat32(dy.length);
-      const ry = one.allocFloat32(w.rows * batch), rdx = one.allocFloat32(w.cols * batch), rdw = one.allocFloat32(w.nnz);
+      const rx = one.memory.allocFloat32(x.length), rdy = one.memory.allocFloat32(dy.length);
+      const ry = one.memory.allocFloat32(w.rows * batch), rdx = one.memory.allocFloat32(w.cols * batch), rdw = one.memory.allocFloat32(w.nnz);
       rx.set(x);
       rdy.set(dy);
       one.spmmForward(w, rx, batch, null, ry);
@@ -443,7 +443,7 @@ describe.skipIf(!available)(title, () => {
       expect(sameBits(rdx, copied.dx)).toBe(true);
       expect(sameBits(rdw, copied.dw)).toBe(true);
       // a subarray of resident memory (not at a block start) works too
-      const big = one.allocFloat32(w.rows * batch + 3);
+      const big = one.memory.allocFloat32(w.rows * batch + 3);
       const sub = big.subarray(3);
       one.spmmForward(w, rx, batch, null, sub);
       expect(sameBits(sub, copied.y)).toBe(true);
@@ -457,12 +457,12 @@ describe.skipIf(!available)(title, () => {
       const rng = rngFor(29, 'wasm-worker');
       const w = fill(erdosRenyi(120, 90, 20, rngFor(29, 't')), rng, false);
       const batch = 11;
-      const x = two.allocFloat32(w.cols * batch), dy = two.allocFloat32(w.rows * batch);
+      const x = two.memory.allocFloat32(w.cols * batch), dy = two.memory.allocFloat32(w.rows * batch);
       x.set(randomF32(x.length, rng));
       dy.set(randomF32(dy.length, rng));
-      const y = two.allocFloat32(w.rows * batch).fill(NaN);
-      const dx = two.allocFloat32(w.cols * batch).fill(NaN);
-      const dw = two.allocFloat32(w.nnz).fill(NaN);
+      const y = two.memory.allocFloat32(w.rows * batch).fill(NaN);
+      const dx = two.memory.allocFloat32(w.cols * batch).fill(NaN);
+      const dw = two.memory.allocFloat32(w.nnz).fill(NaN);
       two.spmmForward(w, x, batch, null, y);
       two.spmmInputGrad(w, dy, batch, dx);
       two.spmmWeightGrad(w, dy, x, batch, dw);
@@ -475,7 +475,7 @@ describe.skipIf(!available)(title, () => {
 
     it('memory in use returns to the same level when resident arrays are freed', () => {
       const before = one.memoryBytes();
-      const arrays = [1000, 50000, 3, 200000].map((n) => one.allocFloat32(n));
+      const arrays = [1000, 50000, 3, 200000].map((n) => one.memory.allocFloat32(n));
       expect(one.memoryBytes()).toBeGreaterThan(before);
       for (const a of arrays.reverse()) one.freeFloat32(a);
       expect(one.memoryBytes()).toBe(before);

@@ -5,10 +5,15 @@
  * {@link TOLERANCES}. A backend that cannot be created here is reported as a skipped suite that says why
  * (a failing one with `CI=true` for the backends set-up provides there, {@link REQUIRED_ON_CI}); it is
  * never silently replaced by another one.
+ *
+ * A backend that runs its kernels on several threads is tested once per thread count of
+ * {@link THREAD_VARIANTS}, with every job split however small (`minParallelWork: 0`), so that each test of
+ * the suite is also a test of the thread split.
  */
-import { describe, it } from 'vitest';
+import { afterAll, describe, it } from 'vitest';
 import type { Backend } from '../../toolkit/src/backend/backend';
 import { backendNames, getBackend } from '../../toolkit/src/backend/registry';
+import { wasmBackend } from '../../toolkit/src/backend/wasm/index';
 
 /** How close a backend must come to the dense Float64 oracle. */
 export interface Tolerance {
@@ -78,25 +83,47 @@ export function describeBackends(
       }
       continue;
     }
-    describe(`${title} [${name}/${backend.mode}]`, () => suite(hostVisible(backend), toleranceOf(name), name));
+    const variants = THREAD_VARIANTS[name];
+    if (variants === undefined) {
+      describe(`${title} [${name}/${backend.mode}]`, () => suite(hostVisible(backend), toleranceOf(name), name));
+      continue;
+    }
+    for (const threads of variants.threads) {
+      describe(`${title} [${name}/${backend.mode}, ${threads} thread${threads === 1 ? '' : 's'}]`, () => {
+        const be = variants.create(threads);
+        afterAll(() => be.dispose());
+        suite(hostVisible(be), toleranceOf(name), name);
+      });
+    }
   }
 }
 
+/** A backend built for one thread count, and how to free its threads. */
+type ThreadedBackend = Backend & { dispose(): void };
+
+/**
+ * The thread counts each multi-threaded backend is tested with, and how to build it for one: every job is
+ * split among the threads however small it is, since the suite's shapes are far below the default threshold.
+ */
+export const THREAD_VARIANTS: Readonly<Record<string, { readonly threads: readonly number[]; create(threads: number): ThreadedBackend }>> = {
+  wasm: { threads: [1, 2], create: (threads) => wasmBackend({ threads, minParallelWork: 0 }) },
+};
+
 /**
  * The op suites read every output on the host right after the op, so a backend that keeps outputs on a
- * device (Backend.sync) is given to them with a sync after every op: each op's result then makes the round
- * trip through the device and back. Chains of ops that stay on the device are tested by
+ * device (`memory.resident`) is given to them with a `memory.sync()` after every op: each op's result then
+ * makes the round trip through the device and back. Chains of ops that stay on the device are tested by
  * test/backend-gpujs/residency.test.ts and by training (test/backend-gpujs/mnist-quick.test.ts).
  */
 function hostVisible(backend: Backend): Backend {
-  if (!backend.sync) return backend;
+  if (!backend.memory.resident) return backend;
   return new Proxy(backend, {
     get(target, key, receiver) {
       const v = Reflect.get(target, key, receiver) as unknown;
-      if (typeof v !== 'function' || key === 'sync') return v;
+      if (typeof v !== 'function') return v;
       return (...args: unknown[]) => {
         const r = (v as (...a: unknown[]) => unknown).apply(target, args);
-        target.sync!();
+        target.memory.sync();
         return r;
       };
     },

@@ -58,7 +58,7 @@ describe('backend registry', () => {
     });
 
     it('single-threaded backends ignore a valid thread count', () => {
-      expect(getBackend('cpu', { threads: 2 }).threads).toBeUndefined();
+      expect(getBackend('cpu', { threads: 2 }).threads).toBe(1);
     });
 
     it.skipIf(!isWasmAvailable())('the wasm backend runs the threads asked for, one shared backend per count', () => {

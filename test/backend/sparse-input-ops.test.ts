@@ -87,7 +87,7 @@ describeBackends('sparse layer x sparse batch vs dense Float64 oracle', (be, _to
         const bound = matmul(abs(dense), rows, cols, abs(x), batch, abs(bias));
         expectWithinSumBound(y, matmul(dense, rows, cols, x, batch, bias), bound, cols, 'sparseInputForward');
         const yd = be.spmmForward(csr, x, batch, bias, new Float32Array(rows * batch));
-        be.sync?.([yd]);
+        be.memory.sync([yd]);
         if (name === 'cpu') {
           // Same terms, same order, one rounding per update: equal values.
           for (let i = 0; i < y.length; i++) expect(y[i]! - yd[i]!).toBe(0);
@@ -106,11 +106,11 @@ describeBackends('sparse layer x sparse batch vs dense Float64 oracle', (be, _to
       it('sparseInputWeightGrad: at the stored connections, oracle within the summation bound', () => {
         const dw = poisoned(csr.nnz);
         expect(be.sparseInputWeightGrad({ w: csr, x: sb, dy, dw })).toBe(dw);
-        be.sync?.([dw]);
+        be.memory.sync([dw]);
         const bound = atStored(csr, outerGrad(rows, cols, abs(dy), abs(x), batch));
         expectWithinSumBound(dw, atStored(csr, outerGrad(rows, cols, dy, x, batch)), bound, batch, 'sparseInputWeightGrad');
         const dwd = be.spmmWeightGrad(csr, dy, x, batch, new Float32Array(csr.nnz));
-        be.sync?.([dwd]);
+        be.memory.sync([dwd]);
         if (name === 'cpu') for (let k = 0; k < dw.length; k++) expect(dw[k]! - dwd[k]!).toBe(0);
         else expectWithinSumBound(dw, dwd, bound.map((v) => 2 * v), batch, 'sparse vs dense weight gradient');
       });
@@ -119,7 +119,7 @@ describeBackends('sparse layer x sparse batch vs dense Float64 oracle', (be, _to
         const before = [csr.values.slice(), dy.slice(), sb.featPtr.slice(), sb.sample.slice(), sb.values.slice()];
         be.sparseInputForward({ w: csr, x: sb, bias, y: new Float32Array(rows * batch) });
         be.sparseInputWeightGrad({ w: csr, x: sb, dy, dw: new Float32Array(csr.nnz) });
-        be.sync?.();
+        be.memory.sync();
         expect([csr.values, dy, sb.featPtr, sb.sample, sb.values]).toEqual(before);
       });
     });

@@ -7,7 +7,9 @@ import { syntheticClassification } from '../../toolkit/src/data/synthetic';
 import { policyFrom, type PolicyDescription } from '../../toolkit/src/evolution/registry';
 import { gradientRegrow, momentumRegrow, NotEnoughRoomError } from '../../toolkit/src/evolution/regrow';
 import type { EvolutionReport } from '../../toolkit/src/evolution/types';
+import { DenseGradientSource } from '../../toolkit/src/nn/dense-gradient';
 import { mlpNetwork } from '../../toolkit/src/nn/mlp';
+import { Sequential } from '../../toolkit/src/nn/sequential';
 import { SparseLinear } from '../../toolkit/src/nn/sparse-linear';
 import { createOptimizer } from '../../toolkit/src/optim/optimizer';
 import type { CsrMatrix } from '../../toolkit/src/sparse/csr';
@@ -46,13 +48,13 @@ function topOracle(w: CsrMatrix, score: (p: number) => number, count: number): n
     .sort((a, b) => a - b);
 }
 
-/** A layer `w` that has run forward and backward on x and dy (the CPU backend). */
-function layerWithGradient(w: CsrMatrix, x: Float32Array, dy: Float32Array, batch: number): SparseLinear {
+/** A layer `w` that has run forward and backward on x and dy (the CPU backend), and the dense-gradient source of that pass. */
+function layerWithGradient(w: CsrMatrix, x: Float32Array, dy: Float32Array, batch: number): { layer: SparseLinear; gradients: DenseGradientSource } {
   const layer = new SparseLinear(w, 'l');
-  layer.setBackend(getBackend('cpu'));
-  layer.forward(x, batch, TRAIN);
-  layer.backward(dy, batch, false);
-  return layer;
+  const net = new Sequential([layer], getBackend('cpu'));
+  net.forward(x, batch, TRAIN);
+  const gradients = net.backward(dy, batch, { gradients: true })!;
+  return { layer, gradients };
 }
 
 describe('dense gradient rows', () => {
@@ -63,12 +65,12 @@ describe('dense gradient rows', () => {
         const x = Float32Array.from({ length: nIn * batch }, () => rng.normal());
         const dy = Float32Array.from({ length: nOut * batch }, () => rng.normal());
         const w = uniformDensity(nIn, nOut, 0.4, rngFor(seed, 'w'));
-        const layer = layerWithGradient(w, x, dy, batch);
-        expect(layer.hasGradient()).toBe(true);
+        const { layer, gradients } = layerWithGradient(w, x, dy, batch);
+        expect(gradients.has(layer)).toBe(true);
         const g = denseOracle(x, dy, nIn, nOut, batch);
         const row = new Float32Array(nIn);
         for (let j = 0; j < nOut; j++) {
-          layer.denseGradientRow(j, row);
+          gradients.row(layer, j, row);
           for (let i = 0; i < nIn; i++) expect(row[i]).toBe(Math.fround(g[j * nIn + i]!));
           for (let k = w.rowPtr[j]!; k < w.rowPtr[j + 1]!; k++) expect(layer.weight.grad[k]).toBe(row[w.colIdx[k]!]);
         }
@@ -79,25 +81,24 @@ describe('dense gradient rows', () => {
 
   it('needs a backward pass after the last forward pass', () => {
     const layer = new SparseLinear(handLayer(), 'l');
-    layer.setBackend(getBackend('cpu'));
-    expect(() => layer.denseGradientRow(0, new Float32Array(4))).toThrow(ShapeError);
-    layer.forward(new Float32Array(8), 2, TRAIN);
-    layer.backward(new Float32Array(6), 2, false);
-    expect(layer.hasGradient()).toBe(true);
-    layer.forward(new Float32Array(8), 2, { ...TRAIN, training: false });
-    expect(layer.hasGradient()).toBe(false);
-    expect(() => layer.denseGradientRow(0, new Float32Array(4))).toThrow(/backward pass/);
+    const net = new Sequential([layer], getBackend('cpu'));
+    expect(() => new DenseGradientSource([]).row(layer, 0, new Float32Array(4))).toThrow(ShapeError);
+    net.forward(new Float32Array(8), 2, TRAIN);
+    const gradients = net.backward(new Float32Array(6), 2, { gradients: true })!;
+    expect(gradients.has(layer)).toBe(true);
+    expect(gradients.row(layer, 0, new Float32Array(4))).toHaveLength(4);
+    net.forward(new Float32Array(8), 2, { ...TRAIN, training: false });
+    // The source was of the pass before this forward pass: it says so instead of reading the new activations.
+    expect(() => gradients.row(layer, 0, new Float32Array(4))).toThrow(/backward pass/);
   });
 
   it('refuses after a backward pass that was allowed to overwrite the layer input', () => {
     const layer = new SparseLinear(handLayer(), 'l');
-    layer.setBackend(getBackend('cpu'));
-    layer.forward(new Float32Array(8), 2, TRAIN);
-    layer.backward(new Float32Array(6), 2, true, undefined, undefined, false, true);
-    expect(() => layer.denseGradientRow(0, new Float32Array(4))).toThrow(/allowed to overwrite/);
-    layer.forward(new Float32Array(8), 2, TRAIN);
-    layer.backward(new Float32Array(6), 2, true);
-    expect(layer.denseGradientRow(0, new Float32Array(4))).toHaveLength(4);
+    const net = new Sequential([layer], getBackend('cpu'));
+    net.forward(new Float32Array(8), 2, TRAIN);
+    expect(() => net.backward(new Float32Array(6), 2, { overwriteActivations: true, gradients: true })).toThrow(/allowed to overwrite/);
+    net.forward(new Float32Array(8), 2, TRAIN);
+    expect(net.backward(new Float32Array(6), 2, { gradients: true })!.row(layer, 0, new Float32Array(4))).toHaveLength(4);
   });
 });
 
@@ -127,12 +128,12 @@ describe('gradient regrowth (RigL): top-|g| empty positions', () => {
           const x = Float32Array.from({ length: nIn * batch }, () => rng.int(5) - 2);
           const dy = Float32Array.from({ length: nOut * batch }, () => rng.int(5) - 2);
           const w = uniformDensity(nIn, nOut, density, rngFor(seed, 'w'));
-          const layer = layerWithGradient(w, x, dy, batch);
+          const { layer, gradients } = layerWithGradient(w, x, dy, batch);
           const g = denseOracle(x, dy, nIn, nOut, batch);
           const count = Math.floor(frac * (nIn * nOut - w.nnz));
           const want = topOracle(w, (p) => Math.abs(g[p]!), count);
           for (const rule of [gradientRegrow(), momentumRegrow()]) {
-            const got = rule.grow(w, count, rngFor(seed, 'r'), { pruned: NONE, denseGradientRow: (j, out) => layer.denseGradientRow(j, out) });
+            const got = rule.grow(w, count, rngFor(seed, 'r'), { pruned: NONE, denseGradientRow: (j, out) => gradients.row(layer, j, out) });
             expect(Array.from(got)).toEqual(want);
           }
         },
@@ -148,15 +149,15 @@ describe('gradient regrowth (RigL): top-|g| empty positions', () => {
         const x = Float32Array.from({ length: nIn * batch }, () => rng.normal());
         const dy = Float32Array.from({ length: nOut * batch }, () => rng.normal());
         const w = uniformDensity(nIn, nOut, 0.3, rngFor(seed, 'w'));
-        const layer = layerWithGradient(w, x, dy, batch);
+        const { layer, gradients } = layerWithGradient(w, x, dy, batch);
         const g = denseOracle(x, dy, nIn, nOut, batch);
         const count = Math.floor((nIn * nOut - w.nnz) / 2);
-        const got = Array.from(gradientRegrow().grow(w, count, rngFor(seed, 'r'), { pruned: NONE, denseGradientRow: (j, out) => layer.denseGradientRow(j, out) }));
+        const got = Array.from(gradientRegrow().grow(w, count, rngFor(seed, 'r'), { pruned: NONE, denseGradientRow: (j, out) => gradients.row(layer, j, out) }));
         expect(got).toEqual(topOracle(w, (p) => Math.abs(Math.fround(g[p]!)), count));
         const stored = new Set(positionsOf(w));
         for (const p of got) expect(stored.has(p)).toBe(false);
         // Deterministic: the random stream plays no part.
-        const again = gradientRegrow().grow(w, count, rngFor(seed + 1, 'other'), { pruned: NONE, denseGradientRow: (j, out) => layer.denseGradientRow(j, out) });
+        const again = gradientRegrow().grow(w, count, rngFor(seed + 1, 'other'), { pruned: NONE, denseGradientRow: (j, out) => gradients.row(layer, j, out) });
         expect(Array.from(again)).toEqual(got);
       }),
       { numRuns: 100 },
@@ -178,11 +179,11 @@ function checkGrowth(m: Model, r: EvolutionReport, checked: { n: number }): void
     }
   });
   expect(positions.filter((p) => grown.has(p)).length).toBe(r.grown);
-  // The layer still holds the gradient the evolution used (evolution does not touch x or dy).
+  // The source still holds the gradient the evolution used (evolution does not touch x or dy).
   const row = new Float32Array(w.cols);
   const dense = new Float64Array(w.rows * w.cols);
   for (let j = 0; j < w.rows; j++) {
-    layer.denseGradientRow(j, row);
+    m.lastGradients!.row(layer, j, row);
     for (let i = 0; i < w.cols; i++) dense[j * w.cols + i] = row[i]!;
   }
   // The layer right after pruning: the current connections minus the grown ones.

@@ -1,3 +1,4 @@
+import type { DenseGradientSource } from '../../toolkit/src/nn/dense-gradient';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { rngFor } from '../../toolkit/src/core/rng';
@@ -96,9 +97,9 @@ function meanAbs(a: Float32Array): number {
 }
 
 /** Runs one redistributed event and checks everything that can be checked exactly. */
-function redistributed(policy: PolicyDescription, scale: number[], prepare?: (n: Sequential) => void) {
+function redistributed(policy: PolicyDescription, scale: number[], prepare?: (n: Sequential) => DenseGradientSource | void) {
   const n = net();
-  prepare?.(n);
+  const gradients = prepare?.(n) ?? undefined;
   const opt = createOptimizer({ name: 'sgd' });
   setMomentum(n, opt, scale);
   const layers = n.sparseLayers().slice(0, 3) as SparseLinear[];
@@ -108,7 +109,7 @@ function redistributed(policy: PolicyDescription, scale: number[], prepare?: (n:
     return new Map(positionsOf(l.weights).map((p, k) => [p, v[k]!]));
   });
   const weights = layers.map((l) => meanAbs(opt.stateOf(l.weight)[0]!));
-  const reports = evolveNetwork(n, opt, policyFrom(policy), EPOCH_END, 3);
+  const reports = evolveNetwork(n, opt, policyFrom(policy), EPOCH_END, 3, undefined, gradients);
   expect(reports.map((r) => r.layer)).toEqual([0, 1, 2]);
   const after = layers.map((l) => l.connections);
   // The TOTAL is kept exactly.
@@ -167,7 +168,7 @@ describe('cross-layer redistribution by momentum (SNFS)', () => {
       const rng = rngFor(5, 'data');
       const x = Float32Array.from({ length: 16 * 8 }, () => rng.normal());
       n.forward(x, 8, { training: true, seed: 0, step: 0 });
-      n.backward(Float32Array.from({ length: 3 * 8 }, () => rng.normal()), 8);
+      return n.backward(Float32Array.from({ length: 3 * 8 }, () => rng.normal()), 8, { gradients: true })!;
     };
     const s = redistributed('snfs', [0.01, 1, 0.01], backward);
     expect(s.after[1]!).toBeGreaterThan(s.before[1]!);

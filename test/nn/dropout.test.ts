@@ -42,7 +42,7 @@ describe('Dropout', () => {
     const x = randomArray(n * batch, rngFor(2), 1);
     const y = d.forward(x, batch, TRAIN);
     const dy = randomArray(n * batch, rngFor(3), 1);
-    const dx = d.backward(dy, batch, true);
+    const dx = d.backward({ dy, batch, needInput: true });
     for (let i = 0; i < dy.length; i++) expect(dx[i]).toBeCloseTo(y[i] === 0 ? 0 : dy[i]! * 2, 5);
   });
 
@@ -70,7 +70,7 @@ describe('Dropout', () => {
     const d = layer(4, 0.5, 0);
     expect(d.forward(x, 3, { ...TRAIN, training: false })).toBe(x);
     const dy = randomArray(12, rngFor(5));
-    expect(d.backward(dy, 3, true)).toBe(dy);
+    expect(d.backward({ dy, batch: 3, needInput: true })).toBe(dy);
     expect(layer(4, 0, 0).forward(x, 3, TRAIN)).toBe(x);
     expect(d.params()).toEqual([]);
   });

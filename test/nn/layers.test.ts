@@ -29,11 +29,11 @@ describe('SparseLinear', () => {
   it('forward is W x + b; backward gives dW at the connections, db and dx', () => {
     const layer = attach(new SparseLinear(csr.clone(), 'l', bias.slice()));
     expectClose(layer.forward(x, batch, EVAL), matmul(dense, 5, 7, x, batch, bias), 1e-5, 'forward');
-    const dx = layer.backward(dy, batch, true)!;
+    const dx = layer.backward({ dy, batch, needInput: true })!;
     expectClose(dx, matmulTransposed(dense, 5, 7, dy, batch), 1e-5, 'dx');
     expectClose(layer.weight.grad, atStored(csr, outerGrad(5, 7, dy, x, batch)), 1e-5, 'dW');
     expectClose(layer.bias.grad, rowSums(dy, 5, batch), 1e-5, 'db');
-    expect(layer.backward(dy, batch, false)).toBeNull();
+    expect(layer.backward({ dy, batch, needInput: false })).toBeNull();
   });
 
   it('stores one value and one gradient per connection, sharing the CSR values (no dense matrix or mask)', () => {
@@ -56,7 +56,7 @@ describe('SparseLinear', () => {
     const x = new Float32Array(nIn * batch).fill(1);
     const y = layer.forward(x, batch, EVAL);
     expect(y.length).toBe(nOut * batch);
-    const dx = layer.backward(new Float32Array(nOut * batch).fill(1), batch, true)!;
+    const dx = layer.backward({ dy: new Float32Array(nOut * batch).fill(1), batch, needInput: true })!;
     expect(dx.length).toBe(nIn * batch);
     // Every typed array the layer holds is bounded by its connections or its activations.
     const limit = Math.max(w.nnz, nIn * batch, nOut * batch);
@@ -103,10 +103,10 @@ describe('DenseLinear', () => {
     layer.bias.values.set(bias);
     const x = randomArray(nIn * batch, rng), dy = randomArray(nOut * batch, rng);
     expectClose(layer.forward(x, batch, EVAL), matmul(w, nOut, nIn, x, batch, bias), 1e-5, 'forward');
-    expectClose(layer.backward(dy, batch, true)!, matmulTransposed(w, nOut, nIn, dy, batch), 1e-5, 'dx');
+    expectClose(layer.backward({ dy, batch, needInput: true })!, matmulTransposed(w, nOut, nIn, dy, batch), 1e-5, 'dx');
     expectClose(layer.weight.grad, outerGrad(nOut, nIn, dy, x, batch), 1e-5, 'dW');
     expectClose(layer.bias.grad, rowSums(dy, nOut, batch), 1e-5, 'db');
-    expect(layer.backward(dy, batch, false)).toBeNull();
+    expect(layer.backward({ dy, batch, needInput: false })).toBeNull();
     expect(layer.summary()).toMatchObject({ parameters: 28, detail: { connections: 24 } });
     expect(() => new DenseLinear(3, 2, new Float32Array(5), 'bad')).toThrow(/bad.weight has length 5, expected 6/);
     expect(() => layer.forward(new Float32Array(5), 1, EVAL)).toThrow(ShapeError);
@@ -129,7 +129,7 @@ describe('activation layers', () => {
       const layer = attach(activationLayer({ name }, n, 0, rngFor(0), 'a'));
       expect(layer.params()).toEqual([]);
       expectClose(layer.forward(x, batch, EVAL), Array.from(x, f), 1e-6, `${name} forward`);
-      expectClose(layer.backward(dy, batch, true)!, Array.from(x, (v, i) => df(v) * dy[i]!), 1e-6, `${name} backward`);
+      expectClose(layer.backward({ dy, batch, needInput: true })!, Array.from(x, (v, i) => df(v) * dy[i]!), 1e-6, `${name} backward`);
     });
   }
 
@@ -142,7 +142,7 @@ describe('activation layers', () => {
       const y = layer.forward(neg, 1, EVAL);
       expect(y[0]).toBeCloseTo(-2 * slope, 6);
       expect(y[1]).toBe(3);
-      const dx = layer.backward(Float32Array.of(1, 1), 1, true)!;
+      const dx = layer.backward({ dy: Float32Array.of(1, 1), batch: 1, needInput: true })!;
       expect(dx[0]).toBeCloseTo(slope, 6);
       expect(dx[1]).toBe(1);
     }
@@ -168,7 +168,7 @@ describe('activation layers', () => {
       for (let f = 0; f < n; f++) s += y[f * batch + b]!;
       expect(s).toBeCloseTo(1, 6);
     }
-    const dx = layer.backward(dy, batch, true)!;
+    const dx = layer.backward({ dy, batch, needInput: true })!;
     for (let b = 0; b < batch; b++) {
       let dot = 0;
       for (let f = 0; f < n; f++) dot += dy[f * batch + b]! * y[f * batch + b]!;
@@ -207,9 +207,9 @@ describe('SReLU layer', () => {
       return s;
     };
     lossAt();
-    layer.backward(r, batch, true);
+    layer.backward({ dy: r, batch, needInput: true });
     const analytic = layer.params().map((p) => Array.from(p.grad));
-    layer.backward(r, batch, true); // a second backward must not double the gradients
+    layer.backward({ dy: r, batch, needInput: true }); // a second backward must not double the gradients
     expect(layer.params().map((p) => Array.from(p.grad))).toEqual(analytic);
     const h = 1e-2; // SReLU is linear in each parameter on each piece: the difference is exact up to rounding
     layer.params().forEach((p, pi) => {

@@ -33,12 +33,15 @@ export {
 } from './backend/gpujs/index';
 
 // nn
-export type { Layer, Param, ForwardContext, LayerSummary } from './nn/layer';
+export type { Layer, Param, ForwardContext, LayerSummary, BackwardRequest } from './nn/layer';
 export { SparseLinear } from './nn/sparse-linear';
 export { DenseLinear } from './nn/dense-linear';
 export { UnaryActivation, SRelu, Softmax, activationLayer, ACTIVATIONS, type ActivationName, type ActivationSpec } from './nn/activation';
 export { Dropout } from './nn/dropout';
-export { Sequential } from './nn/sequential';
+export { Sequential, type NetworkBackwardOptions } from './nn/sequential';
+export { planFusion, type Segment, type PlanStep, type PlanOptions } from './nn/fusion';
+export { lossFor, type Loss, type LossRequest } from './nn/losses';
+export { DenseGradientSource, type LayerGradient } from './nn/dense-gradient';
 export { mlpNetwork, type MlpOptions, type SparsitySpec } from './nn/mlp';
 export { initWeights, WEIGHT_INITS, type WeightInit } from './nn/init';
 

@@ -191,6 +191,13 @@ export interface BackendMemory {
   /** Like {@link BackendMemory.allocFloat32}, for byte arrays (dropout masks). */
   allocUint8(n: number): Uint8Array;
   /**
+   * `a` in this backend's memory, with its values: `a` itself where the backend's ops read and write it in
+   * place as it is (every array on the CPU reference and gpu.js), else a copy from
+   * {@link BackendMemory.allocFloat32}. Layers and optimizers adopt their parameters and state this way when
+   * they get a backend, so that on the CPU a layer keeps the very arrays it was given.
+   */
+  adoptFloat32(a: Float32Array): Float32Array;
+  /**
    * Returns an array from `allocFloat32` or `allocUint8` to the backend at once, without waiting for garbage
    * collection; does nothing for any other array. Only for arrays whose owner knows that no view of them is
    * in use any more (optimizer state and gradients replaced after evolution).

@@ -29,9 +29,9 @@ export const MAX_DEFAULT_THREADS = 8;
 
 /**
  * The default thread count: the `SYNAPSES_THREADS` environment variable when set (a positive integer),
- * else every core of the machine (`os.availableParallelism()`, at most {@link MAX_DEFAULT_THREADS}).
- * On the project's 2-core machine two threads train the fashion-mnist-set network 1.5 to 1.8x faster than
- * one when nothing else runs. Processes that already run one job per core set fewer: the test runner sets
+ * else every core of the machine (`os.availableParallelism()`, at most {@link MAX_DEFAULT_THREADS}): with the
+ * cores free, more threads train faster (docs/bench.md, "Threads"), but each op is a hand-off and a barrier,
+ * so processes that already run one job per core set fewer: the test runner sets
  * `SYNAPSES_THREADS=1`, the ablation runner gives each worker its share of the cores. Note that
  * `availableParallelism` counts the CPUs this process may run on, not a container's CPU quota: under a
  * quota, set `SYNAPSES_THREADS`.

@@ -22,16 +22,17 @@ export function timeMs(fn: () => void, minSeconds = 0.3, minReps = 3): number {
 
 /** The ops timed by {@link opMilliseconds}, in table order. */
 export const BENCH_OPS = [
-  'spmmForward', 'spmmInputGrad', 'spmmWeightGrad', 'spmmBackward', 'biasGrad',
+  'spmmForward', 'spmmInputGrad', 'spmmWeightGrad', 'sparseBackward', 'biasGrad',
   'unaryForward', 'unaryBackward', 'dropoutForward', 'softmaxCrossEntropy', 'sgdStep',
 ] as const;
 
 /**
  * Milliseconds per training step spent in each op, summed over the layers it applies to: the sparse products
  * over every sparse layer; the activation, its gradient and dropout over every hidden layer; the loss once;
- * SGD over every weight and bias array. `spmmBackward` (the fused backward of the three sparse products) is
- * timed only where the backend has it; `alpha` is the activation's negative slope. On a backend that keeps
- * op outputs on a device, each timing includes bringing the outputs home ({@link Backend.sync}).
+ * SGD over every weight and bias array. `sparseBackward` is the backward request of the three sparse products
+ * (fused where the backend fuses, composed of the three ops on the CPU reference); `alpha` is the activation's
+ * negative slope. On a backend that keeps op outputs on a device, each timing includes bringing the outputs
+ * home (`Backend.memory.sync`).
  */
 export function opMilliseconds(backend: Backend, layers: readonly SparseLinear[], batch: number, alpha = 0.6, minSeconds = 0.3): Record<string, number> {
   const r = rngFor(2, 'bench-ops', batch);
@@ -61,15 +62,12 @@ export function opMilliseconds(backend: Backend, layers: readonly SparseLinear[]
   const t = (fn: () => void): number =>
     timeMs(() => {
       fn();
-      backend.sync?.();
+      backend.memory.sync();
     }, minSeconds);
   ms.spmmForward = t(() => bufs.forEach((b) => backend.spmmForward(b.l.weights, b.x, batch, b.l.bias.values, b.y)));
   ms.spmmInputGrad = t(() => bufs.forEach((b) => backend.spmmInputGrad(b.l.weights, b.dy, batch, b.dx)));
   ms.spmmWeightGrad = t(() => bufs.forEach((b) => backend.spmmWeightGrad(b.l.weights, b.dy, b.x, batch, b.dw)));
-  if (backend.spmmBackward) {
-    const fused = backend.spmmBackward.bind(backend);
-    ms.spmmBackward = t(() => bufs.forEach((b, i) => fused(b.l.weights, b.dy, b.x, batch, b.dw, b.db, i > 0 ? b.dx : null)));
-  }
+  ms.sparseBackward = t(() => bufs.forEach((b, i) => backend.sparseBackward({ w: b.l.weights, dy: b.dy, x: b.x, batch, dw: b.dw, db: b.db, dx: i > 0 ? b.dx : null })));
   ms.biasGrad = t(() => bufs.forEach((b) => backend.biasGrad(b.dy, b.l.nOut, batch, b.db)));
   ms.unaryForward = t(() => hidden.forEach((b) => backend.unaryForward('leaky-relu', b.dy, alpha, b.y)));
   ms.unaryBackward = t(() => hidden.forEach((b) => backend.unaryBackward('leaky-relu', b.dy, b.y, b.dy, alpha, b.z)));

@@ -57,14 +57,14 @@ export async function layerProfiles(
   const data = syntheticClassification({ nSamples: samples, nFeatures: 784, nClasses: 10, seed: 3 });
   const out: LayerProfile[] = [];
   log(`
-where a training step goes (784-W-W-W-10, batch ${batch}, ${backend.threads ?? 1} thread(s), mean of ${steps} steps, ms per step):`);
+where a training step goes (784-W-W-W-10, batch ${batch}, ${backend.threads} thread(s), mean of ${steps} steps, ms per step):`);
   for (const [eps, width] of cells) {
     const model = mlp([784, width, width, width, 10], { sparsity: { kind: 'erdos-renyi', eps }, activation: 'relu', dropout: 0.3, seed: 1, backend });
     model.compile({ optimizer: { name: 'sgd', lr: 0.01 }, policy: 'static' });
     await model.fit(data, { epochs: 2, batchSize: batch });
     const net = model.network;
-    const x = backend.allocFloat32?.(784 * batch) ?? new Float32Array(784 * batch);
-    const grad = backend.allocFloat32?.(10 * batch) ?? new Float32Array(10 * batch);
+    const x = backend.memory.allocFloat32(784 * batch);
+    const grad = backend.memory.allocFloat32(10 * batch);
     const y = new Int32Array(batch), pred = new Int32Array(batch);
     const order = Int32Array.from({ length: samples }, (_, i) => i);
     const segments = net.segments();
@@ -84,11 +84,11 @@ where a training step goes (784-W-W-W-10, batch ${batch}, ${backend.threads ?? 1
       const h = net.forward(x, batch, { training: true, seed: 1, step: s }, (k) => (fwd[k]! += lap()));
       backend.softmaxCrossEntropy(h, y, 10, batch, grad, pred);
       loss += lap();
-      net.backward(grad, batch, (k) => (bwd[k]! += lap()), { overwriteActivations: true });
-      model.optimizer.step(net.params(), backend);
+      net.backward(grad, batch, { probe: (k) => (bwd[k]! += lap()), overwriteActivations: true });
+      model.optimizer.step(net.params(), backend).wait();
       optim += lap();
     }
-    backend.sync?.();
+    backend.memory.sync();
     const per = (v: number): number => v / steps;
     const layers = segments.map((seg, i) => {
       const c = net.layers[seg.first]!.summary().detail?.connections;
@@ -145,7 +145,7 @@ export async function costTable(
 ): Promise<CostRow[]> {
   const data = syntheticClassification({ nSamples: samples, nFeatures: 784, nClasses: 10, seed: 3 });
   log(
-    `\ncost against size (784-W-W-W-10, batch ${batch}, ${backend.threads ?? 1} thread(s), ${samples} samples per epoch, ` +
+    `\ncost against size (784-W-W-W-10, batch ${batch}, ${backend.threads} thread(s), ${samples} samples per epoch, ` +
       `median of ${rounds} interleaved rounds, extrapolated to 60,000):`,
   );
   // Warm up the JIT and the kernels once, so the first cell is not charged for it.
@@ -236,7 +236,7 @@ export async function scalePoint(n: number, backend: Backend): Promise<ScalePoin
   return {
     n, hiddenNeurons: 3 * n, connections: model.connectionCount(),
     buildSeconds: (t1 - t0) / 1000, epochSeconds: (t2 - t1) / 1000, evolutionSeconds: (t3 - t2) / 1000,
-    peakMemoryGiB: process.resourceUsage().maxRSS / 2 ** 20, backend: `${backend.name}:${backend.mode}`, threads: backend.threads ?? 1,
+    peakMemoryGiB: process.resourceUsage().maxRSS / 2 ** 20, backend: `${backend.name}:${backend.mode}`, threads: backend.threads,
   };
 }
 

@@ -100,7 +100,7 @@ export async function widePoint(nFeatures: number, path: WidePath, nnz: number, 
     buildSeconds: (t1 - t0) / 1000, epochSeconds: e.seconds - e.evolutionSeconds, evolutionSeconds: e.evolutionSeconds,
     peakMemoryGiB: process.resourceUsage().maxRSS / 2 ** 20,
     dataBytes: data.rowPtr.byteLength + data.featureIdx.byteLength + data.values.byteLength + data.labels.byteLength,
-    backend: `${backend.name}:${backend.mode}`, threads: backend.threads ?? 1,
+    backend: `${backend.name}:${backend.mode}`, threads: backend.threads,
   };
 }
 

@@ -106,7 +106,7 @@ interface BenchSetup {
 
 /** Measures one backend at every batch size: epochs, one evolution step, ms per op. */
 async function benchBackend(backend: Backend, b: BenchSetup, rows: Record<string, unknown>[], opRows: OpRow[]): Promise<void> {
-  const threads = backend.threads ?? 1;
+  const threads = backend.threads;
   const label = `${backend.name}:${backend.mode}${threads > 1 ? ` x${threads}` : ''}`;
   const { epochs, train, config, log } = b;
   const cpu = os.cpus();
@@ -238,9 +238,7 @@ export async function benchCommand(o: BenchCommandOptions): Promise<void> {
   try {
     if (sections.includes('epoch')) for (const name of names) {
       // A backend that can use several threads (wasm; bit-identical results) is timed at each count.
-      let multiThreaded = true;
       for (const [i, threads] of threadCounts.entries()) {
-        if (!multiThreaded) break; // a single-threaded backend is timed once
         let backend: Backend;
         try {
           const chosen = resolveBackend(name, { threads });
@@ -252,8 +250,9 @@ export async function benchCommand(o: BenchCommandOptions): Promise<void> {
           rows.push({ backend: name, unavailable: e.message });
           break;
         }
-        multiThreaded = backend.threads !== undefined;
-        log(`--- ${backend.name}:${backend.mode}${(backend.threads ?? 1) > 1 ? ` with ${backend.threads} threads` : ''}`);
+        // A single-threaded backend (its threads stay 1 whatever was asked) is timed once.
+        if (i > 0 && backend.threads !== threads) break;
+        log(`--- ${backend.name}:${backend.mode}${backend.threads > 1 ? ` with ${backend.threads} threads` : ''}`);
         await benchBackend(backend, { epochs, batches, train, config, log }, rows, opRows);
       }
     }

@@ -161,7 +161,7 @@ export async function trainCommand(o: TrainCommandOptions): Promise<void> {
       onMemory: (plan) => say(describeMemory(plan.estimate, plan.limit)),
       callbacks: o.progress === false ? {} : progressCallbacks(),
       onModel: (model, c, chosen) => {
-        const t = model.backend.threads ?? 1;
+        const t = model.backend.threads;
         process.stderr.write(`synapses-ts train: ${c.name} (seed ${c.seed}, backend ${model.backend.name}:${model.backend.mode}${t > 1 ? `, ${t} threads` : ''})\n`);
         if (chosen.fellBack) process.stderr.write(`synapses-ts train: ${chosen.fellBack}\n`);
         process.stderr.write(model.summary() + '\n');

@@ -60,3 +60,12 @@ export function counterBits16(k0: number, k1: number, i: number): number {
   const h = counterBits(k0, k1, i >>> 1);
   return (i & 1) === 0 ? h & 0xffff : h >>> 16;
 }
+
+/**
+ * The scale of the elements that inverted dropout keeps, `1 / (1 - rate)` rounded to float32: every backend
+ * multiplies by exactly this value (so their results agree to the bit), and a dropout layer's backward pass
+ * (the backends' `dropoutForward`) needs the same one. Here, below nn/ and backend/, so both may use it.
+ */
+export function dropoutScale(rate: number): number {
+  return Math.fround(1 / (1 - rate));
+}

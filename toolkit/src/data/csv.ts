@@ -18,8 +18,8 @@
  * Blank lines are skipped. Labels are mapped to classes as described in {@link labelKey} and
  * {@link defaultClasses}: sorted distinct values by default (numbers in numeric order).
  *
- * Size: danfojs builds its table from one object per row, about 1 microsecond per cell (2,000 x 200 cells load
- * in about 0.4 s once danfojs is loaded, 1,000 x 5,000 take 5 to 10 s). For very wide data, such as
+ * Size: danfojs builds its table from one object per row, so the load time grows with the number of cells
+ * (timings in docs/bench.md). For very wide data, such as
  * tens of thousands of genes, use the LIBSVM format ({@link loadLibsvm}), which stays sparse and loads millions
  * of nonzeros in a fraction of a second.
  *

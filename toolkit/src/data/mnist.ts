@@ -143,8 +143,8 @@ export function readMnistDigits(dir: string): DenseDataset {
 /**
  * Parses one digit file, `{ "data": [n0, n1, ...] }`, into Float32 values.
  *
- * A direct scan of the bytes handles the plain decimals the package uses (about 8x faster than
- * `JSON.parse`, and without building a 784,000-element JS array); anything else (exponents, signs, other
+ * A direct scan of the bytes handles the plain decimals the package uses (faster than `JSON.parse`, and
+ * without building a 784,000-element JS array); anything else (exponents, signs, other
  * keys) falls back to `JSON.parse`, so the result is always what `JSON.parse` would give, rounded to Float32.
  *
  * @throws {@link DataError} naming `file` when it is not such a JSON object.

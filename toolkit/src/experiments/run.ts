@@ -221,8 +221,8 @@ async function runIn(config: RunConfig, options: RunOptions, folder: RunFolder |
 
   const manifest = createManifest(config.name, { ...config, policy: policyToJson(model.policy) }, config.seed,
     {
-      name: model.backend.name, mode: model.backend.mode, threads: model.backend.threads ?? 1, requested: chosen.requested, resolved: chosen.resolved,
-      ...(model.backend.resident !== undefined ? { resident: model.backend.resident } : {}),
+      name: model.backend.name, mode: model.backend.mode, threads: model.backend.threads, requested: chosen.requested, resolved: chosen.resolved,
+      resident: model.backend.memory.resident,
       ...(chosen.fellBack ? { fellBack: chosen.fellBack } : {}),
     },
     { sizes, connectionsPerLayer: model.connectionsPerLayer(), connections: model.connectionCount(), trainSamples: train.nSamples, validationSamples: validation?.nSamples ?? 0, testSamples: test.nSamples,

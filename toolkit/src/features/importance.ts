@@ -113,7 +113,7 @@ export function rankOrder(scores: ArrayLike<number>): Int32Array {
     const s = scores[f]!;
     return Number.isNaN(s) ? -Infinity : s;
   };
-  // A typed-array sort with a comparator is stable in V8 and fast enough for 10^6 features (about 0.3 s).
+  // A typed-array sort with a comparator is stable in V8, and fast enough for millions of features.
   order.sort((a, b) => key(b) - key(a) || a - b);
   return order;
 }
@@ -123,7 +123,7 @@ export function rankOrder(scores: ArrayLike<number>): Int32Array {
  * @returns one Float64 per input feature.
  */
 export function inputStrength(model: Model): Float64Array {
-  model.backend.sync?.();
+  model.backend.memory.sync();
   const layer = inputLayerOf(model.network);
   const out = new Float64Array(layer.nIn);
   if (layer instanceof DenseLinear) {
@@ -141,7 +141,7 @@ export function inputStrength(model: Model): Float64Array {
  * weights).
  */
 export function inputDegree(model: Model): Float64Array {
-  model.backend.sync?.();
+  model.backend.memory.sync();
   const layer = inputLayerOf(model.network);
   const out = new Float64Array(layer.nIn);
   if (layer instanceof DenseLinear) {

@@ -37,7 +37,7 @@ export const CHECKPOINT_FORMAT_VERSION = 1;
 
 /** Serialises a compiled model's full training state. */
 export function checkpointToJson(model: Model, extra: unknown = null): string {
-  model.backend.sync?.();
+  model.backend.memory.sync();
   const params = model.network.params();
   const state: Record<string, string[]> = {};
   for (const p of params) state[p.name] = model.optimizer.stateOf(p).map(b64);

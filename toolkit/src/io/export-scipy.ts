@@ -205,7 +205,7 @@ export interface ExportedLayer {
  */
 export function exportModelWeights(model: Model, outDir: string, format: ExportFormat): ExportedLayer[] {
   if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new ConfigError(`unknown export format "${format}"; known formats are: ${EXPORT_FORMATS.join(', ')}`);
-  model.backend.sync?.();
+  model.backend.memory.sync();
   fs.mkdirSync(outDir, { recursive: true });
   const layers: ExportedLayer[] = [];
   model.network.linearLayers().forEach((layer, i) => {

@@ -144,7 +144,7 @@ export function digest(doc: Rec): string {
 
 /** Serialises a model to the model-file JSON text. */
 export function modelToJson(model: Model): string {
-  model.backend.sync?.();
+  model.backend.memory.sync();
   const doc: Rec = {
     format: MODEL_FORMAT,
     formatVersion: MODEL_FORMAT_VERSION,

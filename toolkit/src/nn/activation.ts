@@ -8,7 +8,7 @@ import type { SReluParams, UnaryOp } from '../backend/backend';
 import { check } from '../core/assert';
 import { UnknownNameError } from '../core/errors';
 import type { Rng } from '../core/rng';
-import { Buffer, ElementwiseLayer, type ForwardContext, type Layer, type LayerSummary, type Param } from './layer';
+import { Buffer, checkUnfused, ElementwiseLayer, type BackwardRequest, type ForwardContext, type Layer, type LayerSummary, type Param } from './layer';
 
 /** Names of the activations accepted by {@link activationLayer} and the `mlp` builder. */
 export const ACTIVATIONS = ['relu', 'leaky-relu', 'all-relu', 'srelu', 'tanh', 'sigmoid', 'softmax', 'identity'] as const;
@@ -53,7 +53,9 @@ export class UnaryActivation extends ElementwiseLayer implements Layer {
     this.output = this.backend.unaryForward(this.op, x, this.alpha, this.out.view(this.n * batch, this.backend));
     return this.output;
   }
-  backward(dy: Float32Array, batch: number, _needInput: boolean): Float32Array {
+  backward(req: BackwardRequest): Float32Array {
+    checkUnfused(req, this.kind);
+    const { dy, batch } = req;
     return this.backend.unaryBackward(this.op, this.input, this.output, dy, this.alpha, this.dIn.view(this.n * batch, this.backend));
   }
   params(): Param[] {
@@ -104,7 +106,9 @@ export class SRelu extends ElementwiseLayer implements Layer {
     this.input = x;
     return this.backend.sreluForward(x, this.n, batch, this.p, this.out.view(this.n * batch, this.backend));
   }
-  backward(dy: Float32Array, batch: number, _needInput: boolean): Float32Array {
+  backward(req: BackwardRequest): Float32Array {
+    checkUnfused(req, this.kind);
+    const { dy, batch } = req;
     for (const k of ['tl', 'al', 'tr', 'ar'] as const) this.g[k].fill(0);
     return this.backend.sreluBackward(this.input, this.n, batch, this.p, dy, this.dIn.view(this.n * batch, this.backend), this.g);
   }
@@ -126,7 +130,9 @@ export class Softmax extends ElementwiseLayer implements Layer {
     this.output = this.backend.softmaxForward(x, this.n, batch, this.out.view(this.n * batch, this.backend));
     return this.output;
   }
-  backward(dy: Float32Array, batch: number, _needInput: boolean): Float32Array {
+  backward(req: BackwardRequest): Float32Array {
+    checkUnfused(req, this.kind);
+    const { dy, batch } = req;
     return this.backend.softmaxBackward(this.output, dy, this.n, batch, this.dIn.view(this.n * batch, this.backend));
   }
   params(): Param[] {

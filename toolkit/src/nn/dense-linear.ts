@@ -5,7 +5,7 @@
  */
 import type { Backend } from '../backend/backend';
 import { checkLength } from '../core/assert';
-import { adoptFloat32, Buffer, type ForwardContext, type Layer, type LayerSummary, type Param } from './layer';
+import { adoptFloat32, Buffer, checkUnfused, type BackwardRequest, type ForwardContext, type Layer, type LayerSummary, type Param } from './layer';
 
 /** A dense linear layer `y = W x + b`. */
 export class DenseLinear implements Layer {
@@ -29,7 +29,7 @@ export class DenseLinear implements Layer {
     this.bias = { name: `${name}.bias`, values: new Float32Array(nOut), grad: new Float32Array(nOut), decay: false, role: 'bias' };
   }
 
-  /** Attaches the backend; parameters and gradients move into its memory when it has an allocator. */
+  /** Attaches the backend; parameters and gradients move into its memory. */
   setBackend(backend: Backend): void {
     if (backend === this.backend) return;
     this.backend = backend;
@@ -45,7 +45,9 @@ export class DenseLinear implements Layer {
     return this.backend.denseForward(this.weight.values, this.nIn, this.nOut, x, batch, this.bias.values, this.out.view(this.nOut * batch, this.backend));
   }
 
-  backward(dy: Float32Array, batch: number, needInput: boolean): Float32Array | null {
+  backward(req: BackwardRequest): Float32Array | null {
+    checkUnfused(req, this.kind);
+    const { dy, batch, needInput } = req;
     this.backend.denseWeightGrad(this.nIn, this.nOut, dy, this.input, batch, this.weight.grad);
     this.backend.biasGrad(dy, this.nOut, batch, this.bias.grad);
     if (!needInput) return null;

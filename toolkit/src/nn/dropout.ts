@@ -9,10 +9,9 @@
  *
  * @packageDocumentation
  */
-import { dropout as dropoutReference, dropoutScale } from '../backend/cpu/dropout';
 import { check } from '../core/assert';
-import { streamKey } from '../core/counter-rng';
-import { Buffer, ByteBuffer, ElementwiseLayer, type ForwardContext, type Layer, type LayerSummary, type Param } from './layer';
+import { dropoutScale, streamKey } from '../core/counter-rng';
+import { Buffer, ByteBuffer, checkUnfused, ElementwiseLayer, type BackwardRequest, type ForwardContext, type Layer, type LayerSummary, type Param } from './layer';
 
 /** A dropout layer. Its mask for a batch is the counter-based stream `streamKey(seed, 'dropout', step, index)`. */
 export class Dropout extends ElementwiseLayer implements Layer {
@@ -42,11 +41,12 @@ export class Dropout extends ElementwiseLayer implements Layer {
     this.mask = this.masks.view(len, this.backend);
     const key = streamKey(ctx.seed, 'dropout', ctx.step, this.index);
     const y = this.out.view(len, this.backend);
-    // Backends without the op (it is optional) use the reference, which draws the same mask.
-    return this.backend.dropout ? this.backend.dropout(x, this.rate, key, y, this.mask) : dropoutReference(x, this.rate, key, y, this.mask);
+    return this.backend.dropout(x, this.rate, key, y, this.mask);
   }
-  backward(dy: Float32Array, batch: number, _needInput: boolean): Float32Array {
-    if (!this.active) return dy;
+  backward(req: BackwardRequest): Float32Array {
+    checkUnfused(req, this.kind);
+    if (!this.active) return req.dy;
+    const { dy, batch } = req;
     const len = this.n * batch;
     return this.backend.dropoutForward(dy, this.mask, dropoutScale(this.rate), this.dIn.view(len, this.backend));
   }

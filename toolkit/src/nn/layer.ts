@@ -4,27 +4,12 @@
  *
  * @packageDocumentation
  */
-import type { Backend } from '../backend/backend';
+import type { Backend, FusedRectifier } from '../backend/backend';
+import { ShapeError } from '../core/errors';
+import type { Param } from '../core/param';
 
-/**
- * A trainable array and its gradient. A sparse layer's weight parameter holds one value per connection;
- * when the topology changes, the layer swaps `values`/`grad` and the optimizer remaps its state.
- */
-export interface Param {
-  /** Qualified name, e.g. `"layers.0.weight"`. */
-  readonly name: string;
-  /** Current values (owned by the layer). */
-  values: Float32Array;
-  /** Gradient of the mean loss, same length as `values`; overwritten by each backward pass. */
-  grad: Float32Array;
-  /** Whether weight decay applies (weights yes; biases and activation parameters no). */
-  readonly decay: boolean;
-  /**
-   * What the array is: the weights or biases of a linear layer, or another trainable array (activation
-   * parameters). Absent: other. The reference SET code's weight decay applies to weights and biases.
-   */
-  readonly role?: 'weight' | 'bias';
-}
+// Defined in core/ so that optim/ need not import nn/; re-exported here, where the public API always had it.
+export type { Param } from '../core/param';
 
 /** What a forward pass needs to know besides its input. */
 export interface ForwardContext {
@@ -47,6 +32,42 @@ export interface LayerSummary {
   readonly detail?: Record<string, number | string>;
 }
 
+/**
+ * What a layer's backward pass takes: one request object for every layer. The optional fields are the
+ * fused ones that a network plan (nn/fusion.ts) sets for a {@link SparseLinear} after a fused block; every
+ * other layer refuses them ({@link checkUnfused}).
+ */
+export interface BackwardRequest {
+  /** Gradient of the loss w.r.t. the layer's last output, `nOut * batch` values. */
+  readonly dy: Float32Array;
+  readonly batch: number;
+  /** Whether the input gradient is wanted (false for the first layer: nobody reads it). */
+  readonly needInput: boolean;
+  /**
+   * The rectifier (and dropout) that the block before this layer applied after its product: the input
+   * gradient is taken back through it (see `SparseBackwardRequest.inputRectifier`).
+   */
+  readonly inputRectifier?: FusedRectifier | null;
+  /** With `inputRectifier`: the bias gradient of the block's layer, written here. */
+  readonly inputBiasGrad?: Float32Array | null;
+  /** This layer's bias gradient was written already (by the next layer's backward pass, `inputBiasGrad`). */
+  readonly biasDone?: boolean;
+  /** The input of the last forward pass is not needed after this call: the backend may write over it. */
+  readonly overwriteInput?: boolean;
+}
+
+/**
+ * Refuses the fused fields of a backward request in a layer that has no fused backward pass (every layer but
+ * {@link SparseLinear}): a plan that sets them for another layer is a bug, better loud than silently ignored.
+ * @throws {@link ShapeError} naming the layer kind and the field.
+ */
+export function checkUnfused(req: BackwardRequest, kind: string): void {
+  if (req.inputRectifier || req.inputBiasGrad || req.biasDone || req.overwriteInput) {
+    const field = req.inputRectifier ? 'inputRectifier' : req.inputBiasGrad ? 'inputBiasGrad' : req.biasDone ? 'biasDone' : 'overwriteInput';
+    throw new ShapeError(`a ${kind} layer has no fused backward pass: its backward request must not set ${field}`);
+  }
+}
+
 /** A layer of a {@link Sequential} network. Activations are feature-major (`x[f * batch + b]`). */
 export interface Layer {
   /** Layer kind, e.g. `"sparse-linear"`. */
@@ -61,10 +82,11 @@ export interface Layer {
    */
   forward(x: Float32Array, batch: number, ctx: ForwardContext): Float32Array;
   /**
-   * Given the gradient of the loss w.r.t. the last output, fills every parameter's `grad` and returns the
-   * gradient w.r.t. the input (owned by the layer), or `null` when `needInput` is false.
+   * Given the gradient of the loss w.r.t. the last output (`req.dy`), fills every parameter's `grad` and
+   * returns the gradient w.r.t. the input (owned by the layer), or `null` when `req.needInput` is false.
+   * Only {@link SparseLinear} accepts the fused fields of {@link BackwardRequest}; other layers refuse them.
    */
-  backward(dy: Float32Array, batch: number, needInput: boolean): Float32Array | null;
+  backward(req: BackwardRequest): Float32Array | null;
   /** Trainable parameters (possibly none). */
   params(): Param[];
   /** Summary for logs and manifests. */
@@ -93,20 +115,20 @@ export abstract class ElementwiseLayer {
 
 /**
  * A reusable output buffer that grows to the largest batch seen and hands out exact-length views, so the
- * training step does not allocate per batch. Given a backend that offers `allocFloat32`, the storage lives
- * in that backend's memory (its ops then read and write it in place, without copies); otherwise it is a
- * plain Float32Array. Views stay valid until the next call that grows the buffer or changes the backend.
+ * training step does not allocate per batch. Given a backend, the storage lives in that backend's memory
+ * (`backend.memory.allocFloat32`: its ops then read and write it in place, without copies); otherwise it
+ * is a plain Float32Array. Views stay valid until the next call that grows the buffer or changes the backend.
  */
 export class Buffer {
   private data: Float32Array = new Float32Array(0);
   private owner: Backend | null = null;
   private last: Float32Array = this.data;
 
-  /** A view of exactly `length` floats (contents unspecified), in `backend`'s memory when it has an allocator. */
+  /** A view of exactly `length` floats (contents unspecified), in `backend`'s memory when one is given. */
   view(length: number, backend?: Backend): Float32Array {
-    const owner = backend?.allocFloat32 ? backend : null;
+    const owner = backend ?? null;
     if (this.data.length < length || owner !== this.owner) {
-      this.data = owner ? owner.allocFloat32!(length) : new Float32Array(length);
+      this.data = owner ? owner.memory.allocFloat32(length) : new Float32Array(length);
       this.owner = owner;
       this.last = this.data;
     }
@@ -115,7 +137,7 @@ export class Buffer {
   }
 }
 
-/** {@link Buffer} for bytes (dropout masks), allocated with the backend's `allocUint8` when it has one. */
+/** {@link Buffer} for bytes (dropout masks), allocated with the backend's `memory.allocUint8` when given one. */
 export class ByteBuffer {
   private data: Uint8Array = new Uint8Array(0);
   private owner: Backend | null = null;
@@ -123,9 +145,9 @@ export class ByteBuffer {
 
   /** A view of exactly `length` bytes (contents unspecified). */
   view(length: number, backend?: Backend): Uint8Array {
-    const owner = backend?.allocUint8 ? backend : null;
+    const owner = backend ?? null;
     if (this.data.length < length || owner !== this.owner) {
-      this.data = owner ? owner.allocUint8!(length) : new Uint8Array(length);
+      this.data = owner ? owner.memory.allocUint8(length) : new Uint8Array(length);
       this.owner = owner;
       this.last = this.data;
     }
@@ -135,12 +157,10 @@ export class ByteBuffer {
 }
 
 /**
- * A copy of `a` in `backend`'s memory when the backend has an allocator (see {@link Buffer}), else `a`
- * itself. Layers adopt their parameters this way when they get a backend or a new topology.
+ * `a` in `backend`'s memory (`backend.memory.adoptFloat32`: `a` itself on the CPU reference, a copy where
+ * the backend has memory of its own, see {@link Buffer}). Layers adopt their parameters this way when they
+ * get a backend or a new topology.
  */
 export function adoptFloat32(a: Float32Array, backend: Backend): Float32Array {
-  if (!backend.allocFloat32) return a;
-  const b = backend.allocFloat32(a.length);
-  b.set(a);
-  return b;
+  return backend.memory.adoptFloat32(a);
 }

@@ -7,26 +7,17 @@ import type { Backend, FusedRectifier } from '../backend/backend';
 import { streamKey } from '../core/counter-rng';
 import { ShapeError } from '../core/errors';
 import { SparseBatch } from '../sparse/sparse-batch';
-import { UnaryActivation } from './activation';
-import { Dropout } from './dropout';
+import type { UnaryActivation } from './activation';
+import { DenseGradientSource, type LayerGradient } from './dense-gradient';
+import type { Dropout } from './dropout';
+import { planFusion, type Segment } from './fusion';
 import { ByteBuffer, type ForwardContext, type Layer, type LayerSummary, type Param } from './layer';
 import { SparseLinear } from './sparse-linear';
 import { DenseLinear } from './dense-linear';
 
-/**
- * Consecutive layers that run as one unit: a single layer, or a sparse layer with the rectifier and
- * dropout after it, fused (see {@link Sequential}).
- */
-export interface Segment {
-  /** Index of the segment's first layer in {@link Sequential.layers}. */
-  readonly first: number;
-  /** Number of layers in the segment. */
-  readonly count: number;
-  /** The layer kinds joined by `+`, e.g. `"sparse-linear+relu+dropout"`. */
-  readonly kind: string;
-}
+export type { Segment } from './fusion';
 
-/** A sparse layer with its rectifier and optional dropout, run as one op. */
+/** A fused block of the plan: a sparse layer with its rectifier and optional dropout, run as one request. */
 interface Block {
   readonly linear: SparseLinear;
   readonly activation: UnaryActivation;
@@ -36,6 +27,7 @@ interface Block {
   rectifier: FusedRectifier | null;
 }
 
+/** A step of the plan with the layers it runs. */
 interface Step {
   readonly segment: Segment;
   /** The segment's first layer: the whole segment, or the sparse layer of a fused block. */
@@ -43,13 +35,30 @@ interface Step {
   readonly block: Block | null;
 }
 
+/** Options of {@link Sequential.backward}. */
+export interface NetworkBackwardOptions {
+  /** Called after each segment, in reverse order, with its index in {@link Sequential.segments} (profiling). */
+  readonly probe?: (segment: number) => void;
+  /**
+   * Nothing reads the forward pass's activations after this call (a training step whose gradient no
+   * evolution reads): the output of a fused block, whose gradient is taken back inside the next layer's
+   * product, may then be overwritten by that gradient (`SparseBackwardRequest.overwriteInput`). The
+   * gradients are the same either way. Default false.
+   */
+  readonly overwriteActivations?: boolean;
+  /**
+   * Return the batch's {@link DenseGradientSource} over every sparse layer (for gradient-based regrowth);
+   * incompatible with `overwriteActivations`, which may destroy the inputs it reads. Default false.
+   */
+  readonly gradients?: boolean;
+}
+
 /**
- * Layers applied in order; each layer's `nOut` must equal the next one's `nIn`.
- *
- * On a backend with the fused ops ({@link Backend.spmmForwardRectified}), a sparse layer followed by a ReLU
- * or leaky ReLU (and optionally dropout) and then by another sparse layer runs as one op forward, and the
- * next layer's backward pass takes the input gradient back through the rectifier and dropout: the same
- * results as layer by layer, without the element-wise passes over the activations ({@link Sequential.segments}).
+ * Layers applied in order; each layer's `nOut` must equal the next one's `nIn`. The network follows a plan
+ * made by nn/fusion.ts ({@link planFusion}) from the layers and its backend's
+ * {@link Backend.fusesRectifiers}: where the backend fuses, a sparse layer with its rectifier and dropout
+ * runs as one request and the next sparse layer's backward pass takes their gradient back; the results are
+ * the same as layer by layer ({@link Sequential.segments}).
  */
 export class Sequential {
   private backendRef: Backend;
@@ -58,6 +67,8 @@ export class Sequential {
   private sparseSteps: Step[] | null = null;
   /** The plan of the last forward pass, which its backward pass follows. */
   private active: Step[] = [];
+  /** Forward passes so far: a {@link DenseGradientSource} is valid while this has not changed. */
+  private passes = 0;
 
   /** @throws {@link ShapeError} when consecutive layer sizes do not chain. */
   constructor(
@@ -74,36 +85,24 @@ export class Sequential {
     }
     this.backendRef = backend;
     for (const layer of layers) layer.setBackend(backend);
-    this.steps = this.active = this.plan();
+    this.steps = this.active = this.follow(false);
   }
 
-  /**
-   * Cuts the layers into steps, fusing sparse-rectifier(-dropout) blocks when the backend can.
-   * @param sparseInput - the plan for sparse batches: the first layer runs alone ({@link SparseLinear.forwardSparse}
-   *   has no fused rectifier; its activation and dropout run as layers, a small cost beside a wide product).
-   */
-  private plan(sparseInput = false): Step[] {
-    const be = this.backendRef;
-    const fuse = be.spmmForwardRectified !== undefined && be.spmmBackward !== undefined;
-    const steps: Step[] = [];
+  /** The steps of the plan for this backend (see {@link planFusion}), with their layers and mask buffers. */
+  private follow(sparseInput: boolean): Step[] {
     const layers = this.layers;
-    for (let l = 0; l < layers.length; ) {
-      const linear = layers[l], activation = layers[l + 1];
-      if (fuse && !(sparseInput && l === 0) && linear instanceof SparseLinear && activation instanceof UnaryActivation && (activation.op === 'relu' || activation.op === 'leaky-relu')) {
-        const dropout = layers[l + 2] instanceof Dropout ? (layers[l + 2] as Dropout) : null;
-        const count = dropout === null ? 2 : 3;
-        // The layer after the block takes its gradient back, so it must be a sparse layer too.
-        if (layers[l + count] instanceof SparseLinear) {
-          const kind = layers.slice(l, l + count).map((x) => x.kind).join('+');
-          steps.push({ segment: { first: l, count, kind }, head: linear, block: { linear, activation, dropout, masks: new ByteBuffer(), rectifier: null } });
-          l += count;
-          continue;
-        }
-      }
-      steps.push({ segment: { first: l, count: 1, kind: layers[l]!.kind }, head: layers[l]!, block: null });
-      l++;
-    }
-    return steps;
+    return planFusion(layers, this.backendRef.fusesRectifiers, { sparseInput }).map(({ segment, fused }) => {
+      const head = layers[segment.first]!;
+      if (!fused) return { segment, head, block: null };
+      const block: Block = {
+        linear: head as SparseLinear,
+        activation: layers[segment.first + 1] as UnaryActivation,
+        dropout: segment.count === 3 ? (layers[segment.first + 2] as Dropout) : null,
+        masks: new ByteBuffer(),
+        rectifier: null,
+      };
+      return { segment, head, block };
+    });
   }
 
   /** How the layers run: one segment per layer, except fused sparse-rectifier(-dropout) blocks. */
@@ -127,10 +126,10 @@ export class Sequential {
   /** Switches every layer to another backend. */
   setBackend(backend: Backend): void {
     // Values that live only on the old backend's device come home before the layers leave it.
-    if (backend !== this.backendRef) this.backendRef.sync?.();
+    if (backend !== this.backendRef) this.backendRef.memory.sync();
     this.backendRef = backend;
     for (const layer of this.layers) layer.setBackend(backend);
-    this.steps = this.active = this.plan();
+    this.steps = this.active = this.follow(false);
     this.sparseSteps = null;
   }
 
@@ -150,11 +149,12 @@ export class Sequential {
   forward(x: Float32Array | SparseBatch, batch: number, ctx: ForwardContext, probe?: (segment: number) => void): Float32Array {
     let h: Float32Array;
     let k0 = 0;
+    this.passes++;
     if (x instanceof SparseBatch) {
       const first = this.layers[0];
       if (!(first instanceof SparseLinear)) throw new ShapeError(`a sparse batch needs a sparse first layer, not ${first!.kind}`);
       if (x.batch !== batch) throw new ShapeError(`the sparse batch has ${x.batch} samples, expected batch = ${batch}`);
-      this.active = this.sparseSteps ??= this.plan(true);
+      this.active = this.sparseSteps ??= this.follow(true);
       h = first.forwardSparse(x);
       probe?.(0);
       k0 = 1;
@@ -185,36 +185,46 @@ export class Sequential {
   }
 
   /**
-   * Backward pass from the gradient of the loss w.r.t. the output; fills every parameter gradient.
-   * @param probe - called after each segment, in reverse order, with its index in {@link Sequential.segments}.
-   * @param options.overwriteActivations - nothing reads the forward pass's activations after this call (a
-   *   training step; not when gradient-based regrowth will read the layers' inputs): the output of a fused
-   *   block, whose gradient is taken back inside the next layer's product, may then be overwritten by that
-   *   gradient (see {@link Backend.spmmBackward}). The gradients are the same either way.
+   * Backward pass from the gradient of the loss w.r.t. the output; fills every parameter gradient. Follows
+   * the plan of the last forward pass: after a fused block, the next sparse layer's request takes the
+   * block's rectifier back and writes its bias gradient.
+   * @returns with `options.gradients`, the batch's {@link DenseGradientSource} over the sparse layers
+   *   (valid until the next forward pass); else null.
+   * @throws {@link ShapeError} when `gradients` and `overwriteActivations` are both set.
    */
-  backward(dy: Float32Array, batch: number, probe?: (segment: number) => void, options: { overwriteActivations?: boolean } = {}): void {
+  backward(dy: Float32Array, batch: number, options: NetworkBackwardOptions = {}): DenseGradientSource | null {
+    const { probe, gradients = false } = options;
+    const overwrite = options.overwriteActivations === true;
+    if (gradients && overwrite) {
+      throw new ShapeError('a dense-gradient source needs the layer inputs, which a backward pass allowed to overwrite them (overwriteActivations) may destroy');
+    }
+    const recorded: [SparseLinear, LayerGradient][] | null = gradients ? [] : null;
     let g: Float32Array | null = dy;
     // Whether the current head's bias gradient was written by the step after it.
     let biasDone = false;
     const steps = this.active;
     for (let k = steps.length - 1; k >= 0 && g !== null; k--) {
       const s = steps[k]!;
-      // The first layer's input gradient is never used: skip that product.
-      const needInput = k > 0;
+      // A fused block's gradient goes back through its rectifier and dropout inside this layer's product
+      // (the plan puts a sparse layer after every block), which also sums it into the block's bias gradient.
       const before = k > 0 ? steps[k - 1]!.block : null;
-      if (s.head instanceof SparseLinear) {
-        // A fused block's gradient goes back through its rectifier and dropout inside this layer's product
-        // (plan() puts a sparse layer after every block), which also sums it into the block's bias gradient.
-        const fused = before?.rectifier ? before : null;
-        const overwrite = fused !== null && options.overwriteActivations === true;
-        g = s.head.backward(g, batch, needInput, fused?.rectifier ?? undefined, fused?.linear.bias.grad, biasDone, overwrite);
-        biasDone = fused !== null;
-      } else {
-        g = s.head.backward(g, batch, needInput);
-        biasDone = false;
-      }
+      const fused = before !== null && before.rectifier !== null ? before : null;
+      if (recorded !== null && s.head instanceof SparseLinear) recorded.push([s.head, { x: s.head.lastInput(), dy: g, batch }]);
+      g = s.head.backward({
+        dy: g, batch,
+        // The first layer's input gradient is never used: skip that product.
+        needInput: k > 0,
+        inputRectifier: fused === null ? null : fused.rectifier,
+        inputBiasGrad: fused === null ? null : fused.linear.bias.grad,
+        biasDone,
+        overwriteInput: fused !== null && overwrite,
+      });
+      biasDone = fused !== null;
       probe?.(k);
     }
+    if (recorded === null) return null;
+    const pass = this.passes;
+    return new DenseGradientSource(recorded, () => this.passes === pass);
   }
 
   /** Every trainable parameter, in layer order. */

@@ -9,7 +9,7 @@ import { checkLength } from '../core/assert';
 import { ShapeError } from '../core/errors';
 import { CsrMatrix } from '../sparse/csr';
 import type { SparseBatch } from '../sparse/sparse-batch';
-import { adoptFloat32, Buffer, type ForwardContext, type Layer, type LayerSummary, type Param } from './layer';
+import { adoptFloat32, Buffer, type BackwardRequest, type ForwardContext, type Layer, type LayerSummary, type Param } from './layer';
 
 const EMPTY = new Float32Array(0);
 
@@ -29,10 +29,6 @@ export class SparseLinear implements Layer {
   private input: Float32Array = new Float32Array(0);
   /** The sparse batch of the last forward pass when it was {@link SparseLinear.forwardSparse} (else null). */
   private sparseInput: SparseBatch | null = null;
-  private lastDy: Float32Array | null = null;
-  /** The last backward pass was allowed to write its input gradient over `input` (overwriteInput). */
-  private inputOverwritten = false;
-  private lastBatch = 0;
   private readonly out = new Buffer();
   private readonly dIn = new Buffer();
 
@@ -63,8 +59,8 @@ export class SparseLinear implements Layer {
 
   /**
    * Replaces the topology (after evolution). The new matrix's values become the weight parameter's
-   * values (copied once into the backend's memory when it has an allocator, see {@link Buffer}; then
-   * {@link SparseLinear.weights} is a matrix with the same topology over that copy); the gradient is reset.
+   * values (copied once into the backend's memory, see {@link Buffer}; then {@link SparseLinear.weights} is a
+   * matrix with the same topology over that copy); the gradient is reset.
    * Optimizer state must be remapped by the caller.
    * @throws {@link ShapeError} if the new matrix has a different shape.
    */
@@ -76,11 +72,15 @@ export class SparseLinear implements Layer {
     this.weight.values = this.w.values;
     // The old gradient belongs to the old topology and to this layer alone: return it to the backend now.
     // (Old weight values are not: a caller may still hold the old matrix; they go when it is collected.)
-    this.backend?.release?.(this.weight.grad);
-    this.weight.grad = this.backend?.allocFloat32?.(weights.nnz) ?? new Float32Array(weights.nnz);
+    if (this.backend) {
+      this.backend.memory.release(this.weight.grad);
+      this.weight.grad = this.backend.memory.allocFloat32(weights.nnz);
+    } else {
+      this.weight.grad = new Float32Array(weights.nnz);
+    }
   }
 
-  /** Attaches the backend; parameters and gradients move into its memory when it has an allocator. */
+  /** Attaches the backend; parameters and gradients move into its memory. */
   setBackend(backend: Backend): void {
     if (backend === this.backend) return;
     this.backend = backend;
@@ -100,26 +100,19 @@ export class SparseLinear implements Layer {
     checkLength(x.length, this.nIn * batch, 'sparse layer input', `nIn * batch = ${this.nIn} * ${batch}`);
     this.input = x;
     this.sparseInput = null;
-    this.lastDy = null;
-    this.inputOverwritten = false;
-    this.lastBatch = batch;
     return this.backend.spmmForward(this.w, x, batch, this.bias.values, this.out.view(this.nOut * batch, this.backend));
   }
 
   /**
-   * The forward pass fused with the rectifier (and dropout) after this layer, `r`, on a backend that offers
-   * {@link Backend.spmmForwardRectified} (networks call it when the backend has the op); writes `r.mask`.
-   * @throws Error when the backend has no fused op.
+   * The forward pass followed by the rectifier (and dropout) after this layer, `r`, as one request
+   * ({@link Backend.sparseForward}); writes `r.mask`. Every backend accepts it; a network plan asks for it
+   * where the backend says it is faster ({@link Backend.fusesRectifiers}, nn/fusion.ts).
    */
   forwardRectified(x: Float32Array, batch: number, r: FusedRectifier): Float32Array {
     checkLength(x.length, this.nIn * batch, 'sparse layer input', `nIn * batch = ${this.nIn} * ${batch}`);
-    if (!this.backend.spmmForwardRectified) throw new Error(`backend '${this.backend.name}' has no fused rectifier op`);
     this.input = x;
     this.sparseInput = null;
-    this.lastDy = null;
-    this.inputOverwritten = false;
-    this.lastBatch = batch;
-    return this.backend.spmmForwardRectified(this.w, x, batch, this.bias.values, r, this.out.view(this.nOut * batch, this.backend));
+    return this.backend.sparseForward({ w: this.w, x, batch, bias: this.bias.values, y: this.out.view(this.nOut * batch, this.backend), rectifier: r });
   }
 
   /**
@@ -134,89 +127,51 @@ export class SparseLinear implements Layer {
     const batch = x.batch;
     this.sparseInput = x;
     this.input = EMPTY;
-    this.lastDy = null;
-    this.inputOverwritten = false;
-    this.lastBatch = batch;
     return this.backend.sparseInputForward({ w: this.w, x, bias: this.bias.values, y: this.out.view(this.nOut * batch, this.backend) });
   }
 
   /**
-   * @param inputRectifier - the fused rectifier of the block before this layer (see
-   *   {@link SparseLinear.forwardRectified}): the returned input gradient is then taken back through it.
-   * @param inputBiasGrad - with `inputRectifier`: the bias gradient of the block's layer, written here
-   *   (the row sums of the returned gradient, see {@link Backend.spmmBackward}).
-   * @param biasDone - this layer's bias gradient was written already (by the next layer's backward pass,
-   *   through `inputBiasGrad`).
-   * @param overwriteInput - the input of the last forward pass is not needed after this call: the backend
-   *   may return the input gradient in its storage (see {@link Backend.spmmBackward}).
+   * The backward pass ({@link Backend.sparseBackward}): weight and bias gradients, and the input gradient
+   * when `req.needInput`. The fused fields of the request come from the network plan (nn/fusion.ts):
+   * `inputRectifier` takes the input gradient back through the rectifier (and dropout) of the block before
+   * this layer, writing that block's bias gradient into `inputBiasGrad`; `biasDone` says this layer's bias
+   * gradient was written that way already; `overwriteInput` lets the backend write the input gradient over
+   * the input of the last forward pass.
+   * @throws {@link ShapeError} after a forward pass over a sparse batch, when the request asks for the input
+   *   gradient or takes a rectifier back (such a layer is the network's first).
    */
-  backward(
-    dy: Float32Array, batch: number, needInput: boolean, inputRectifier?: FusedRectifier, inputBiasGrad?: Float32Array, biasDone = false,
-    overwriteInput = false,
-  ): Float32Array | null {
-    this.lastDy = dy;
-    this.inputOverwritten = overwriteInput;
+  backward(req: BackwardRequest): Float32Array | null {
+    const { dy, batch } = req;
     if (this.sparseInput !== null) {
       // Fed a sparse batch: the network's input, so no input gradient (and no rectifier before it).
-      if (needInput || inputRectifier !== undefined) throw new ShapeError('a layer fed a sparse batch has no input gradient: it must be the first layer');
+      if (req.needInput || req.inputRectifier) throw new ShapeError('a layer fed a sparse batch has no input gradient: it must be the first layer');
       this.backend.sparseInputWeightGrad({ w: this.w, x: this.sparseInput, dy, dw: this.weight.grad });
-      if (!biasDone) this.backend.biasGrad(dy, this.nOut, batch, this.bias.grad);
+      if (!req.biasDone) this.backend.biasGrad(dy, this.nOut, batch, this.bias.grad);
       return null;
     }
-    if (this.backend.spmmBackward) {
-      const dx = needInput ? this.dIn.view(this.nIn * batch, this.backend) : null;
-      const db = biasDone ? null : this.bias.grad;
-      return this.backend.spmmBackward(
-        this.w, dy, this.input, batch, this.weight.grad, db, dx, inputRectifier, inputRectifier === undefined ? undefined : inputBiasGrad, overwriteInput,
-      );
-    }
-    if (inputRectifier !== undefined || biasDone) throw new Error(`backend '${this.backend.name}' has no fused backward op`);
-    this.backend.spmmWeightGrad(this.w, dy, this.input, batch, this.weight.grad);
-    this.backend.biasGrad(dy, this.nOut, batch, this.bias.grad);
-    if (!needInput) return null;
-    return this.backend.spmmInputGrad(this.w, dy, batch, this.dIn.view(this.nIn * batch, this.backend));
+    const inputRectifier = req.inputRectifier ?? null;
+    return this.backend.sparseBackward({
+      w: this.w, dy, x: this.input, batch, dw: this.weight.grad,
+      db: req.biasDone ? null : this.bias.grad,
+      dx: req.needInput ? this.dIn.view(this.nIn * batch, this.backend) : null,
+      inputRectifier,
+      inputBiasGrad: inputRectifier === null ? null : req.inputBiasGrad ?? null,
+      overwriteInput: req.overwriteInput ?? false,
+    });
+  }
+
+  /**
+   * The input of the last forward pass: a feature-major batch, or the sparse batch of
+   * {@link SparseLinear.forwardSparse}. Valid until the next forward pass (and, after a backward pass with
+   * `overwriteInput`, no longer the input). Gradient-based regrowth reads it through a
+   * `DenseGradientSource` (nn/dense-gradient.ts) built right after the backward pass.
+   */
+  lastInput(): Float32Array | SparseBatch {
+    return this.sparseInput ?? this.input;
   }
 
   params(): Param[] {
     return [this.weight, this.bias];
-  }
-
-  /** Whether the last forward pass was followed by a backward pass (so dense gradient rows exist). */
-  hasGradient(): boolean {
-    return this.lastDy !== null;
-  }
-
-  /**
-   * Row `j` of the DENSE gradient of the last batch's loss w.r.t. this layer's weights:
-   * `out[i] = dot(dy[j,:], x[i,:])` for every input `i`, connected or not. Used by gradient-based
-   * regrowth (RigL) on evolution steps only; one row at a time, O(nIn * batch).
-   * @throws {@link ShapeError} when no backward pass followed the last forward pass, or when that pass
-   *   was allowed to overwrite this layer's input (`Sequential.backward` with `overwriteActivations`).
-   */
-  denseGradientRow(j: number, out: Float32Array): Float32Array {
-    const dy = this.lastDy;
-    if (dy === null) throw new ShapeError('denseGradientRow needs a backward pass after the last forward pass');
-    if (this.inputOverwritten) {
-      throw new ShapeError('denseGradientRow needs the layer input, which the last backward pass was allowed to overwrite (overwriteActivations)');
-    }
-    const batch = this.lastBatch, x = this.input, go = j * batch;
-    const sx = this.sparseInput;
-    if (sx !== null) {
-      // Over the batch's stored entries: inputs absent from the batch have a zero gradient.
-      for (let i = 0; i < this.nIn; i++) {
-        let s = 0;
-        for (let e = sx.featPtr[i]!, end = sx.featPtr[i + 1]!; e < end; e++) s += dy[go + sx.sample[e]!]! * sx.values[e]!;
-        out[i] = s;
-      }
-      return out;
-    }
-    for (let i = 0; i < this.nIn; i++) {
-      const xo = i * batch;
-      let s = 0;
-      for (let b = 0; b < batch; b++) s += dy[go + b]! * x[xo + b]!;
-      out[i] = s;
-    }
-    return out;
   }
 
   summary(): LayerSummary {

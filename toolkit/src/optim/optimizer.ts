@@ -5,10 +5,18 @@
  *
  * @packageDocumentation
  */
-import type { Backend, SgdTask } from '../backend/backend';
+import type { Backend, PendingWork, SgdTask } from '../backend/backend';
 import { assert } from '../core/assert';
 import { ConfigError, UnknownNameError } from '../core/errors';
-import { adoptFloat32, type Param } from '../nn/layer';
+import type { Param } from '../core/param';
+
+/** Work that is already done (Adam's steps, which run at once). */
+const DONE: PendingWork = { wait: () => {} };
+
+/** `a` in `backend`'s memory, where its update ops work in place (see `BackendMemory.adoptFloat32`). */
+function adopt(a: Float32Array, backend: Backend): Float32Array {
+  return backend.memory.adoptFloat32(a);
+}
 
 /**
  * How SGD applies weight decay `wd`:
@@ -56,11 +64,12 @@ export interface Optimizer {
   /** The spec with every default filled in. */
   readonly spec: Required<SgdSpec> | Required<AdamSpec>;
   /**
-   * Updates every parameter in place from its gradient.
-   * @param meanwhile - the caller's work to overlap with the update (see {@link Backend.sgdSteps}); it runs
-   *   once, during or after the update, and must not touch the parameters or call into the backend.
+   * Starts updating every parameter in place from its gradient and returns the work to wait for: SGD's
+   * steps run as one {@link Backend.sgdSteps} job (on worker threads where the backend has them), so the
+   * caller may do its own work (gather the next batch) before {@link PendingWork.wait}; Adam's are done at
+   * once. Until `wait()` returns, the caller must not call the backend nor touch the parameters.
    */
-  step(params: readonly Param[], backend: Backend, meanwhile?: () => void): void;
+  step(params: readonly Param[], backend: Backend): PendingWork;
   /**
    * Re-indexes the state of `param` after a topology change: `map[newIndex]` is the old index whose
    * state the new entry inherits, or -1 for a new entry (state zero).
@@ -102,7 +111,7 @@ function nonNegative(v: number, what: string): number {
 
 class StatefulOptimizer implements Optimizer {
   private readonly state = new Map<Param, Float32Array[]>();
-  /** The backend of the last step: state arrays live in its memory when it has an allocator. */
+  /** The backend of the last step: state arrays live in its memory. */
   private backend: Backend | null = null;
   steps = 0;
   lrScale = 1;
@@ -111,9 +120,9 @@ class StatefulOptimizer implements Optimizer {
     private readonly slots: number,
   ) {}
 
-  /** A zero-filled state array, in the backend's memory when it has an allocator. */
+  /** A zero-filled state array, in the backend's memory once there is one. */
   private zeros(n: number): Float32Array {
-    return this.backend?.allocFloat32 ? this.backend.allocFloat32(n) : new Float32Array(n);
+    return this.backend ? this.backend.memory.allocFloat32(n) : new Float32Array(n);
   }
 
   stateOf(param: Param): Float32Array[] {
@@ -140,7 +149,7 @@ class StatefulOptimizer implements Optimizer {
     }
     this.state.clear();
     const backend = this.backend;
-    for (const [p, s] of next) this.state.set(p, backend ? s.map((a) => adoptFloat32(a, backend)) : s);
+    for (const [p, s] of next) this.state.set(p, backend ? s.map((a) => adopt(a, backend)) : s);
     this.steps = steps;
   }
 
@@ -156,20 +165,20 @@ class StatefulOptimizer implements Optimizer {
           if (o >= 0) next[k] = arr[o]!;
         }
         // The old state is this optimizer's alone: back to the backend's memory now, not at the next GC.
-        this.backend?.release?.(arr);
+        this.backend?.memory.release(arr);
         return next;
       }),
     );
   }
 
-  step(params: readonly Param[], backend: Backend, meanwhile?: () => void): void {
+  step(params: readonly Param[], backend: Backend): PendingWork {
     if (backend !== this.backend) {
       // A new backend: move the state into its memory once, so its update ops work in place.
       this.backend = backend;
-      for (const [p, s] of this.state) this.state.set(p, s.map((a) => adoptFloat32(a, backend)));
+      for (const [p, s] of this.state) this.state.set(p, s.map((a) => adopt(a, backend)));
     }
     this.steps++;
-    // SGD: every array's step is collected first, so that a backend with sgdSteps runs them as one job.
+    // SGD: every array's step is collected first, so that the backend runs them as one job (sgdSteps).
     const sgd: SgdTask[] = [];
     for (const p of params) {
       const s = this.stateOf(p);
@@ -181,7 +190,7 @@ class StatefulOptimizer implements Optimizer {
           // lr * v, does not depend on p, so the order changes nothing but float32 rounding).
           if (weightDecay > 0 && p.role !== undefined) {
             // On the host: a device backend brings the values home first (one read-back per step).
-            backend.sync?.([p.values]);
+            backend.memory.sync([p.values]);
             const v = p.values;
             for (let i = 0; i < v.length; i++) v[i] = v[i]! - weightDecay * v[i]!;
           }
@@ -197,12 +206,7 @@ class StatefulOptimizer implements Optimizer {
         });
       }
     }
-    if (sgd.length > 0 && backend.sgdSteps) {
-      backend.sgdSteps(sgd, meanwhile);
-      return;
-    }
-    for (const t of sgd) backend.sgdStep(t.param, t.grad, t.velocity, t.h);
-    meanwhile?.();
+    return sgd.length > 0 ? backend.sgdSteps(sgd) : DONE;
   }
 }
 

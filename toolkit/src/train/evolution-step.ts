@@ -5,13 +5,14 @@
  *
  * @packageDocumentation
  */
-import { ConfigError } from '../core/errors';
+import { ConfigError, ShapeError } from '../core/errors';
 import { rngFor } from '../core/rng';
 import { pruneLayer, regrowLayer, removeEntries, type EvolvedLayer, type PrunedLayer } from '../evolution/evolve';
 import { selectsLayer } from '../evolution/registry';
 import { emptyPositions } from '../evolution/regrow';
 import type { EvolutionState } from '../evolution/state';
 import type { EvolutionContext, EvolutionReport, Policy } from '../evolution/types';
+import type { DenseGradientSource } from '../nn/dense-gradient';
 import type { Sequential } from '../nn/sequential';
 import { SparseLinear } from '../nn/sparse-linear';
 import type { Optimizer } from '../optim/optimizer';
@@ -102,10 +103,14 @@ function meanAbs(a: Float32Array): number {
  * else consumed random numbers in between.
  *
  * @param state - usage history, updated in place when the policy tracks it.
+ * @param gradients - the dense gradient of the batch that gradient-based regrowth (RigL, SNFS) ranks empty
+ *   positions by, as returned by the training step or the gradient probe; needed when such a rule regrows.
  * @returns the reports of the layers that evolved (possibly none).
+ * @throws {@link ShapeError} when a gradient rule regrows a layer and `gradients` does not hold that layer
+ *   (before anything changes).
  */
 export function evolveNetwork(
-  net: Sequential, optimizer: Optimizer, policy: Policy, ctx: EvolutionContext, seed: number, state?: EvolutionState,
+  net: Sequential, optimizer: Optimizer, policy: Policy, ctx: EvolutionContext, seed: number, state?: EvolutionState, gradients?: DenseGradientSource,
 ): EvolutionReport[] {
   const t = ctx.event === 'epoch-end' ? ctx.epoch : ctx.step;
   const candidates = evolvableLayers(net, policy);
@@ -117,8 +122,14 @@ export function evolveNetwork(
   if (policy.trigger.events && !policy.trigger.events.includes(ctx.event)) return [];
   const firing = candidates.filter(({ index }) => policy.trigger.fires(ctx, index, rngFor(seed, 'trigger', ctx.event, t, index)));
   if (firing.length === 0) return [];
+  if (policy.regrow.needsGradient) {
+    const missing = firing.find(({ layer }) => !gradients?.has(layer));
+    if (missing) {
+      throw new ShapeError(`gradient regrowth needs the dense gradient of a backward pass, and none was given for layer ${missing.index} (${missing.layer.weight.name})`);
+    }
+  }
   // Evolution reads weights, gradients and optimizer state on the host, and replaces them.
-  net.backend.sync?.();
+  net.backend.memory.sync();
   const rngs = firing.map(({ index }) => rngFor(seed, 'evolve', ctx.event, t, index));
   const pruned: PrunedLayer[] = firing.map(({ layer }, a) => pruneLayer(layer.weights, policy, ctx, rngs[a]!));
   let counts = pruned.map((p) => p.droppedPositions.length);
@@ -131,7 +142,7 @@ export function evolveNetwork(
   firing.forEach(({ layer, index }, a) => {
     const evolved: EvolvedLayer = regrowLayer(layer.weights, pruned[a]!, counts[a]!, policy, ctx, index, rngs[a]!, {
       ...(state?.everUsed.has(index) ? { everUsed: state.everUsed.get(index)! } : {}),
-      ...(policy.regrow.needsGradient ? { denseGradientRow: (j: number, out: Float32Array) => layer.denseGradientRow(j, out) } : {}),
+      ...(policy.regrow.needsGradient ? { denseGradientRow: (j: number, out: Float32Array) => gradients!.row(layer, j, out) } : {}),
     });
     layer.setWeights(evolved.weights);
     optimizer.remap(layer.weight, evolved.map);
@@ -155,7 +166,7 @@ export function importancePrune(net: Sequential, optimizer: Optimizer, policy: P
   if (!imp || ctx.event !== 'epoch-end' || ctx.epoch >= ctx.epochs - 1 || ctx.epoch < imp.start || (ctx.epoch - imp.start) % imp.every !== 0) return [];
   const lastLinear = net.linearLayers().length - 1;
   const reports: EvolutionReport[] = [];
-  net.backend.sync?.();
+  net.backend.memory.sync();
   for (const { layer, index } of evolvableLayers(net, policy)) {
     if (index === lastLinear) continue;
     const w = layer.weights;

@@ -14,12 +14,13 @@ import { DenseDataset, type Dataset } from '../data/dataset';
 import { hasSparseBatches, type SparseBatchSource } from '../data/sparse-dataset';
 import { SparseBatch } from '../sparse/sparse-batch';
 import { policyFrom, type PolicyDescription } from '../evolution/registry';
-import type { EvolutionContext, Policy } from '../evolution/types';
-import { Buffer, type ForwardContext } from '../nn/layer';
-import { addGaussianNoise, reconstructionLoss } from '../nn/reconstruction';
+import type { EvolutionContext, EvolutionReport, Policy } from '../evolution/types';
+import type { DenseGradientSource } from '../nn/dense-gradient';
+import { Buffer } from '../nn/layer';
+import { lossFor, type Loss, type LossName } from '../nn/losses';
+import { addGaussianNoise } from '../nn/reconstruction';
 import { mlpNetwork, type MlpOptions } from '../nn/mlp';
 import type { Sequential } from '../nn/sequential';
-import type { SparseLinear } from '../nn/sparse-linear';
 import { checkLrSchedule, CONSTANT_LR, lrFactor, type LrScheduleSpec } from '../optim/lr-schedule';
 import { createOptimizer, type Optimizer, type OptimizerSpec } from '../optim/optimizer';
 import { stratifiedValidationSplit, type Subsettable } from '../data/split';
@@ -28,16 +29,12 @@ import { checkPolicyLayers, evolveNetwork, importancePrune } from './evolution-s
 import { denseGradientFlops, trainingFlopsPerSample } from './flops';
 import { combineCallbacks, History, type Callbacks, type EpochLogs, type ValidationInfo } from './history';
 import { modelWriter } from './model-store';
+import { BatchPrefetcher } from './prefetch';
 import { progressDisplay, VERBOSITIES, type Verbosity } from './progress';
+import { probeGradient, trainStep, type StepParts } from './step';
 
-/** Names of the losses. */
-export const LOSSES = ['cross-entropy', 'mse', 'reconstruction'] as const;
-/**
- * A loss name: softmax cross-entropy on logits, mean squared error against one-hot labels, or
- * `reconstruction`, the MSE between the output and the clean input (an autoencoder, nn/reconstruction:
- * the output layer is as wide as the input; labels are ignored and accuracy is 0).
- */
-export type LossName = (typeof LOSSES)[number];
+// The losses are nn/ objects (nn/losses.ts); their names stay importable from here, where they always were.
+export { LOSSES, type LossName } from '../nn/losses';
 
 /** What {@link Model.compile} takes. Defaults: the SET paper's SGD, cross-entropy, the `set` policy. */
 export interface CompileOptions {
@@ -142,7 +139,9 @@ export interface Evaluation {
 export class Model {
   private optimizerRef: Optimizer | null = null;
   private policyRef: Policy | null = null;
-  private lossName: LossName = 'cross-entropy';
+  private lossRef: Loss = lossFor('cross-entropy');
+  /** The dense-gradient source that the last evolution event of gradient-based regrowth read (else null). */
+  private gradientsRef: DenseGradientSource | null = null;
   /** Global training steps taken (batches). */
   step = 0;
   /** Epochs completed over every `fit` call. */
@@ -182,7 +181,15 @@ export class Model {
   }
   /** The loss name. */
   get loss(): LossName {
-    return this.lossName;
+    return this.lossRef.name;
+  }
+  /**
+   * The dense-gradient source of the last gradient-based regrowth event (RigL): the batch gradient that
+   * evolution ranked empty positions by, valid until the network's next forward pass (so, inside an
+   * `onEvolve` callback). Null when the policy regrows otherwise or before the first event.
+   */
+  get lastGradients(): DenseGradientSource | null {
+    return this.gradientsRef;
   }
   /** The backend in use. */
   get backend(): Backend {
@@ -194,17 +201,16 @@ export class Model {
    * @throws {@link UnknownNameError} or {@link ConfigError}.
    */
   compile(options: CompileOptions = {}): this {
-    const loss = options.loss ?? 'cross-entropy';
-    if (!(LOSSES as readonly string[]).includes(loss)) throw new UnknownNameError('loss', loss, LOSSES);
+    const loss = lossFor(options.loss ?? 'cross-entropy');
     const optimizer = createOptimizer(options.optimizer ?? { name: 'sgd' });
     const policy = policyFrom(options.policy ?? 'set');
     // An explicit `layers` list that names no evolvable layer would leave evolution silently off.
     checkPolicyLayers(this.network, policy);
     const noise = options.inputNoise ?? 0;
     if (!(Number.isFinite(noise) && noise >= 0)) throw new ConfigError(`compile option inputNoise must be a finite number >= 0, got ${noise}`);
-    if (noise > 0 && loss !== 'reconstruction') throw new ConfigError(`compile option inputNoise is for loss "reconstruction" (a denoising autoencoder), not "${loss}"`);
+    if (noise > 0 && loss.target !== 'input') throw new ConfigError(`compile option inputNoise is for loss "reconstruction" (a denoising autoencoder), not "${loss.name}"`);
     this.inputNoise = noise;
-    this.lossName = loss;
+    this.lossRef = loss;
     this.optimizerRef = optimizer;
     this.policyRef = policy;
     return this;
@@ -224,26 +230,13 @@ export class Model {
     if (data.nFeatures !== this.network.nIn) {
       throw new ShapeError(`${what} "${data.name}" has ${data.nFeatures} features but the model expects ${this.network.nIn}`);
     }
-    if (this.lossName === 'reconstruction' && this.network.nOut !== this.network.nIn) {
-      throw new ShapeError(`loss "reconstruction" needs an output layer as wide as the input: the model has ${this.network.nIn} inputs and ${this.network.nOut} outputs`);
+    if (this.lossRef.target === 'input' && this.network.nOut !== this.network.nIn) {
+      throw new ShapeError(`loss "${this.lossRef.name}" needs an output layer as wide as the input: the model has ${this.network.nIn} inputs and ${this.network.nOut} outputs`);
     }
-    if (this.lossName !== 'reconstruction' && data.nClasses > this.network.nOut) {
+    if (this.lossRef.target === 'labels' && data.nClasses > this.network.nOut) {
       throw new ShapeError(`${what} "${data.name}" has ${data.nClasses} classes but the model has ${this.network.nOut} outputs`);
     }
     if (data.nSamples < 1) throw new ShapeError(`${what} "${data.name}" has no samples`);
-  }
-
-  /** @param x - the clean input of the batch (the target of `reconstruction`, always dense: see {@link Model.sparsePath}). */
-  private lossAndGrad(out: Float32Array, y: Int32Array, batch: number, grad: Float32Array, pred: Int32Array, x: Float32Array | SparseBatch): number {
-    const n = this.network.nOut;
-    if (this.lossName === 'reconstruction') {
-      if (x instanceof SparseBatch) throw new ShapeError('loss "reconstruction" needs the dense input batch as its target');
-      this.backend.sync?.([out]);
-      return reconstructionLoss(out, x, n, batch, grad, pred);
-    }
-    return this.lossName === 'cross-entropy'
-      ? this.backend.softmaxCrossEntropy(out, y, n, batch, grad, pred)
-      : this.backend.mseOneHot(out, y, n, batch, grad, pred);
   }
 
   /**
@@ -251,10 +244,10 @@ export class Model {
    * `rngFor(seed, 'input-noise', step)`) in a buffer of its own, so `x` stays the clean target; `x` itself
    * for every other model.
    */
-  private corrupted(x: Float32Array, batch: number): Float32Array {
+  private corrupted(x: Float32Array, batch: number, step: number): Float32Array {
     if (this.inputNoise === 0) return x;
     const out = this.noisyInput.view(this.network.nIn * batch, this.backend);
-    return addGaussianNoise(x, this.inputNoise, this.seed, this.step, out);
+    return addGaussianNoise(x, this.inputNoise, this.seed, step, out);
   }
 
   /**
@@ -264,7 +257,7 @@ export class Model {
    * target is the dense input (nor then for its input noise). Otherwise batches are gathered dense.
    */
   private sparsePath(data: Dataset): SparseBatchSource | null {
-    return hasSparseBatches(data) && this.network.acceptsSparse() && this.lossName !== 'reconstruction' ? data : null;
+    return hasSparseBatches(data) && this.network.acceptsSparse() && this.lossRef.target !== 'input' ? data : null;
   }
 
   /** Gathers batch `[start, start + size)` of `order` into `x` (a whole buffer; sized here) and `y`; returns the input to forward. */
@@ -273,27 +266,6 @@ export class Model {
     const xb = x.length === this.network.nIn * size ? x : x.subarray(0, this.network.nIn * size);
     data.gather(order, start, size, xb, y);
     return xb;
-  }
-
-  /** Names the first layer whose output or parameters are not finite, re-running the batch forward. */
-  private diagnose(x: Float32Array | SparseBatch, batch: number, ctx: ForwardContext, epoch: number, batchIndex: number): NumericalError {
-    this.backend.sync?.();
-    for (const p of this.network.params()) {
-      const bad = firstNonFinite(p.values);
-      if (bad >= 0) return new NumericalError(`training diverged in epoch ${epoch}, batch ${batchIndex}: parameter ${p.name}[${bad}] is ${p.values[bad]}`);
-    }
-    let h: Float32Array | SparseBatch = x;
-    for (const [l, layer] of this.network.layers.entries()) {
-      h = h instanceof SparseBatch ? (layer as SparseLinear).forwardSparse(h) : layer.forward(h, batch, ctx);
-      this.backend.sync?.();
-      const bad = firstNonFinite(h);
-      if (bad >= 0) {
-        return new NumericalError(
-          `training diverged in epoch ${epoch}, batch ${batchIndex}: the output of layer ${l} (${layer.kind}) is ${h[bad]} (try a lower learning rate)`,
-        );
-      }
-    }
-    return new NumericalError(`training diverged in epoch ${epoch}, batch ${batchIndex}: the loss is not finite (try a lower learning rate)`);
   }
 
   /**
@@ -356,13 +328,16 @@ export class Model {
     checkInt(planned, 'fit option totalEpochs', firstEpoch + epochs);
     this.plannedEpochs = planned;
     const totalSteps = planned * batches;
-    // Batch inputs and loss gradients in the backend's memory when it has one (its ops then copy nothing).
-    // Sparse data into a sparse first layer: a sparse batch instead, sized by its non-zeros (sparsePath).
+    // Batch inputs and loss gradients in the backend's memory (its ops then copy nothing). Sparse data into
+    // a sparse first layer: a sparse batch instead, sized by its non-zeros (sparsePath).
     const sparse = this.sparsePath(data);
-    const x: Float32Array | SparseBatch = sparse ? new SparseBatch(nIn) : this.backend.allocFloat32?.(nIn * batchSize) ?? new Float32Array(nIn * batchSize);
-    const y = new Int32Array(batchSize);
-    const grad = this.backend.allocFloat32?.(nOut * batchSize) ?? new Float32Array(nOut * batchSize);
-    const pred = new Int32Array(batchSize);
+    const x: Float32Array | SparseBatch = sparse ? new SparseBatch(nIn) : this.backend.memory.allocFloat32(nIn * batchSize);
+    const batchesOf = new BatchPrefetcher((o, start, size, xs, ys) => this.gatherInto(data, sparse, o, start, size, xs, ys), x, new Int32Array(batchSize), n, batchSize, nIn);
+    const parts: StepParts = {
+      net, loss: this.lossRef, optimizer, seed: this.seed,
+      grad: this.backend.memory.allocFloat32(nOut * batchSize), pred: new Int32Array(batchSize),
+      corrupt: (xb, size, step) => this.corrupted(xb, size, step),
+    };
     const history = new History();
     if (this.selection) history.bestEpoch = this.selection.bestEpoch;
     this.fitSettings = {
@@ -377,69 +352,42 @@ export class Model {
     // evolution changes a topology.
     let flopsPerSample = trainingFlopsPerSample(net);
     // Gradient-based regrowth computes the dense gradient of each layer that regrows, over `batch` samples.
+    const needsGradient = policy.regrow.needsGradient === true;
     const evolutionFlops = (reports: readonly { layer: number; grown: number }[], batch: number): number =>
-      policy.regrow.needsGradient ? reports.reduce((a, r) => a + (r.grown > 0 ? denseGradientFlops(net, r.layer, batch) : 0), 0) : 0;
+      needsGradient ? reports.reduce((a, r) => a + (r.grown > 0 ? denseGradientFlops(net, r.layer, batch) : 0), 0) : 0;
 
     for (let e = firstEpoch; e < firstEpoch + epochs; e++) {
       const t0 = performance.now();
       let evoSeconds = 0;
       let evoEvents = 0;
       await cb.onEpochBegin?.(e);
-      const order = batchOrder(n, e, this.seed, options.shuffle ?? true);
+      batchesOf.begin(batchOrder(n, e, this.seed, options.shuffle ?? true));
       let lossSum = 0;
       let correct = 0;
       let flops = 0;
-      // Batch b: its samples, and where they go (x and y, or views of their first `size` samples).
-      const batchOf = (b: number) => {
-        const start = b * batchSize;
-        const size = Math.min(batchSize, n - start);
-        return { size, xb: x instanceof SparseBatch || size === batchSize ? x : x.subarray(0, nIn * size), yb: size === batchSize ? y : y.subarray(0, size), start };
-      };
-      const gatherBatch = (b: number): void => {
-        const { start, size, yb } = batchOf(b);
-        this.gatherInto(data, sparse, order, start, size, x, yb);
-      };
-      // Whether nothing reads this batch's input and activations after its backward pass (step-triggered
-      // regrowth may read the layers' dense gradient, which needs them). Then the backward pass may write
-      // gradients over the activations, and the next batch is gathered while the optimizer's update runs
-      // on worker threads (Backend.sgdSteps).
-      const stepDone = !policy.regrow.needsGradient;
-      let gathered = -1;
       for (let b = 0; b < batches; b++) {
-        const { size, xb, yb } = batchOf(b);
-        if (gathered !== b) gatherBatch(b);
-        const ctx: ForwardContext = { training: true, seed: this.seed, step: this.step };
-        const out = net.forward(xb instanceof SparseBatch ? xb : this.corrupted(xb, size), size, ctx);
-        const g = size === batchSize ? grad : grad.subarray(0, nOut * size);
-        const p = size === batchSize ? pred : pred.subarray(0, size);
-        const l = this.lossAndGrad(out, yb, size, g, p, xb);
-        if (!Number.isFinite(l)) throw this.diagnose(xb, size, ctx, e, b);
-        net.backward(g, size, undefined, { overwriteActivations: stepDone });
-        // Counted before the next batch's labels replace these.
-        let c = 0;
-        for (let s = 0; s < size; s++) if (p[s] === yb[s]) c++;
-        const next = stepDone && b + 1 < batches ? b + 1 : -1;
         if (schedule) optimizer.lrScale = lrFactor(schedule, this.step, batches, planned);
-        optimizer.step(net.params(), this.backend, next < 0 ? undefined : () => gatherBatch(next));
-        gathered = next;
+        // Gradient-based regrowth may evolve after this step: it reads the step's dense gradient, a value
+        // the step returns (then the step keeps the activations and gathers the next batch afterwards).
+        const r = trainStep(parts, batchesOf, b, { step: this.step, epoch: e, gradients: needsGradient });
         this.step++;
-        lossSum += l;
-        correct += c;
-        flops += flopsPerSample * size;
+        lossSum += r.loss;
+        correct += r.correct;
+        flops += flopsPerSample * r.size;
         const stepCtx: EvolutionContext = { event: 'step', epoch: e, epochs: planned, step: this.step, totalSteps };
         const te = performance.now();
-        const reports = evolveNetwork(net, optimizer, policy, stepCtx, this.seed, this.evolutionState);
+        const reports = this.evolve(stepCtx, r.gradients);
         if (reports.length) {
           evoSeconds += (performance.now() - te) / 1000;
           evoEvents += reports.length;
-          flops += evolutionFlops(reports, size);
+          flops += evolutionFlops(reports, r.size);
           flopsPerSample = trainingFlopsPerSample(net);
-          for (const r of reports) {
-            history.evolution.push(r);
-            await cb.onEvolve?.(r);
+          for (const rep of reports) {
+            history.evolution.push(rep);
+            await cb.onEvolve?.(rep);
           }
         }
-        await cb.onBatchEnd?.({ epoch: e, batch: b, batches, step: this.step, loss: l / size, accuracy: c / size, size });
+        await cb.onBatchEnd?.({ epoch: e, batch: b, batches, step: this.step, loss: r.loss / r.size, accuracy: r.correct / r.size, size: r.size });
         if (Date.now() - lastYield > 200) {
           // Let timers, signals and notebook displays run during long epochs.
           await new Promise<void>((resolve) => setImmediate(resolve));
@@ -448,8 +396,8 @@ export class Model {
       }
       // A non-finite weight can hide behind a ReLU (relu(NaN) = 0, relu(-Inf) = 0) and never reach the
       // loss; one pass over the parameters per epoch catches it before it reaches evolution or a checkpoint.
-      // A device backend brings its arrays home first (Backend.sync).
-      this.backend.sync?.();
+      // A device backend brings its arrays home first (Backend.memory.sync).
+      this.backend.memory.sync();
       for (const p of net.params()) {
         const bad = firstNonFinite(p.values);
         if (bad >= 0) {
@@ -468,17 +416,21 @@ export class Model {
       }
       const epochCtx: EvolutionContext = { event: 'epoch-end', epoch: e, epochs: planned, step: this.step, totalSteps };
       const te = performance.now();
-      // Gradient-based regrowth reads the last batch's gradient, which validation overwrote: refresh it.
-      const probe = policy.regrow.needsGradient && !stopping ? this.probeGradient(data, sparse, e, batchSize, x, y, grad, pred) : 0;
-      flops += flopsPerSample * probe;
+      // Gradient-based regrowth reads a batch gradient; validation ran forward since the last step's, so a
+      // probe batch (drawn with `rngFor(seed, 'gradient-probe', epoch)`) gives a fresh one.
+      const probeSize = needsGradient && !stopping ? Math.min(batchSize, n) : 0;
+      const gradients = probeSize > 0
+        ? probeGradient(parts, batchesOf, rngFor(this.seed, 'gradient-probe', e).permutation(n), probeSize, { step: this.step, epoch: e })
+        : null;
+      flops += flopsPerSample * probeSize;
       // Early stopping makes this the last epoch: like SET's last planned epoch, it does not evolve.
       const reports = stopping ? [] : [
-        ...evolveNetwork(net, optimizer, policy, epochCtx, this.seed, this.evolutionState),
+        ...this.evolve(epochCtx, gradients),
         ...importancePrune(net, optimizer, policy, epochCtx),
       ];
       evoSeconds += (performance.now() - te) / 1000;
       evoEvents += reports.length;
-      flops += evolutionFlops(reports, probe);
+      flops += evolutionFlops(reports, probeSize);
       if (reports.length) flopsPerSample = trainingFlopsPerSample(net);
       for (const r of reports) {
         history.evolution.push(r);
@@ -486,7 +438,7 @@ export class Model {
       }
       this.epochsDone = e + 1;
       // Every array is current on the host at each epoch end (callbacks, checkpoints, figures read them).
-      this.backend.sync?.();
+      this.backend.memory.sync();
       const logs: EpochLogs = {
         epoch: e,
         loss: lossSum / n,
@@ -545,23 +497,13 @@ export class Model {
   }
 
   /**
-   * Runs one training-mode forward and backward pass (no update) on a batch drawn with
-   * `rngFor(seed, 'gradient-probe', epoch)`, so layers hold a fresh gradient for gradient-based regrowth.
-   * @returns the probe's batch size.
+   * Evolves the network at an event (evolution-step.ts), handing gradient-based regrowth the batch
+   * gradient `gradients` as a value (kept for {@link Model.lastGradients} when an event used it).
    */
-  private probeGradient(
-    data: Dataset, sparse: SparseBatchSource | null, epoch: number, batchSize: number, x: Float32Array | SparseBatch, y: Int32Array, grad: Float32Array, pred: Int32Array,
-  ): number {
-    const n = data.nSamples;
-    const size = Math.min(batchSize, n);
-    const order = rngFor(this.seed, 'gradient-probe', epoch).permutation(n);
-    const yb = y.subarray(0, size);
-    const xb = this.gatherInto(data, sparse, order, 0, size, x, yb);
-    const out = this.network.forward(xb, size, { training: true, seed: this.seed, step: this.step });
-    const g = grad.subarray(0, this.network.nOut * size);
-    this.lossAndGrad(out, yb, size, g, pred.subarray(0, size), xb);
-    this.network.backward(g, size);
-    return size;
+  private evolve(ctx: EvolutionContext, gradients: DenseGradientSource | null): EvolutionReport[] {
+    const reports = evolveNetwork(this.network, this.optimizer, this.policy, ctx, this.seed, this.evolutionState, gradients ?? undefined);
+    if (reports.length && gradients) this.gradientsRef = gradients;
+    return reports;
   }
 
   /**
@@ -592,9 +534,9 @@ export class Model {
     const sparse = this.sparsePath(data);
     // At most one batch of buffers: a data set smaller than the batch needs no more.
     const cap = Math.min(batchSize, n);
-    const x: Float32Array | SparseBatch = sparse ? new SparseBatch(net.nIn) : this.backend.allocFloat32?.(net.nIn * cap) ?? new Float32Array(net.nIn * cap);
+    const x: Float32Array | SparseBatch = sparse ? new SparseBatch(net.nIn) : this.backend.memory.allocFloat32(net.nIn * cap);
     const y = new Int32Array(cap);
-    const grad = this.backend.allocFloat32?.(net.nOut * cap) ?? new Float32Array(net.nOut * cap);
+    const grad = this.backend.memory.allocFloat32(net.nOut * cap);
     const pred = new Int32Array(cap);
     let lossSum = 0;
     let correct = 0;
@@ -604,11 +546,11 @@ export class Model {
       const xb = this.gatherInto(data, sparse, order, start, size, x, yb);
       const out = net.forward(xb, size, { training: false, seed: this.seed, step: this.step });
       const p = pred.subarray(0, size);
-      lossSum += this.lossAndGrad(out, yb, size, grad.subarray(0, net.nOut * size), p, xb);
+      lossSum += this.lossRef.compute(this.backend, { output: out, labels: yb, input: xb, n: net.nOut, batch: size, grad: grad.subarray(0, net.nOut * size), pred: p });
       for (let s = 0; s < size; s++) if (p[s] === yb[s]) correct++;
     }
     // Leave nothing of this evaluation on a device backend (its buffers are garbage now).
-    this.backend.sync?.();
+    this.backend.memory.sync();
     return { loss: lossSum / n, accuracy: correct / n, samples: n };
   }
 
@@ -657,8 +599,8 @@ export class Model {
       const size = Math.min(batchSize, count - start);
       const x = gather(start, size, xBuf.subarray(0, sparseInput ? 0 : nIn * size));
       const out = this.network.forward(x, size, { training: false, seed: this.seed, step: this.step });
-      const probs = this.lossName === 'cross-entropy' ? this.backend.softmaxForward(out, nOut, size, probsBuf.subarray(0, nOut * size)) : out;
-      this.backend.sync?.();
+      const probs = this.lossRef.logits ? this.backend.softmaxForward(out, nOut, size, probsBuf.subarray(0, nOut * size)) : out;
+      this.backend.memory.sync();
       for (let s = 0; s < size; s++) {
         let best = 0;
         for (let f = 0; f < nOut; f++) {
@@ -713,7 +655,7 @@ export class Model {
   /** The backend as `name:mode`, its threads, and why it was chosen, e.g. `wasm:wasm-simd, 2 threads (auto: ...)`. */
   backendSummary(): string {
     const be = this.backend;
-    const threads = be.threads ?? 1;
+    const threads = be.threads;
     const choice = this.backendChoice;
     // A choice made for another backend (the network was moved since) no longer explains this one.
     const why = choice && choice.backend === be ? choice.reason : 'set on the network directly';

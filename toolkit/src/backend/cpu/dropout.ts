@@ -4,16 +4,13 @@
  *
  * @packageDocumentation
  */
-import { counterBits16, type StreamKey } from '../../core/counter-rng';
+import { counterBits16, dropoutScale, type StreamKey } from '../../core/counter-rng';
+
+export { dropoutScale };
 
 /** The integer threshold of rate `rate`: element `i` is dropped when its 16 random bits are below it. */
 export function dropoutThreshold(rate: number): number {
   return Math.floor(rate * 65536);
-}
-
-/** The scale of kept elements, `1 / (1 - rate)` rounded to float32 (as every backend multiplies by it). */
-export function dropoutScale(rate: number): number {
-  return Math.fround(1 / (1 - rate));
 }
 
 /**

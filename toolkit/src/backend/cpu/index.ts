@@ -1,6 +1,7 @@
 /**
  * The CPU reference backend: readable loops over typed arrays, always available. Every other backend is
- * checked against it.
+ * checked against it. One thread, plain host memory ({@link cpuMemory}); its fused sparse ops are the
+ * composition of its unfused ones (sparse-fused.ts), so it reports `fusesRectifiers: false`.
  *
  * @packageDocumentation
  */
@@ -9,18 +10,28 @@ import { sreluBackward, sreluForward, softmaxBackward, softmaxForward, unaryBack
 import { dropout } from './dropout';
 import { biasGrad, denseForward, denseInputGrad, denseWeightGrad } from './dense';
 import { mseOneHot, softmaxCrossEntropy } from './loss';
-import { adamStep, sgdStep } from './optim';
+import { cpuMemory } from './memory';
+import { adamStep, sgdStep, sgdSteps } from './optim';
 import { spmmForward, spmmInputGrad, spmmWeightGrad } from './sparse';
+import { fusedSparseOps } from './sparse-fused';
 import { sparseInputForward, sparseInputWeightGrad } from './sparse-input';
 
 /** Creates the CPU reference backend. */
 export function cpuBackend(): Backend {
+  const { sparseForward, sparseBackward } = fusedSparseOps({
+    spmmForward, spmmWeightGrad, spmmInputGrad, biasGrad, unaryForward, unaryBackward, dropout, dropoutForward, memory: cpuMemory,
+  });
   return {
     name: 'cpu',
     mode: 'reference',
+    threads: 1,
+    fusesRectifiers: false,
+    memory: cpuMemory,
     spmmForward,
     spmmInputGrad,
     spmmWeightGrad,
+    sparseForward,
+    sparseBackward,
     sparseInputForward,
     sparseInputWeightGrad,
     denseForward,
@@ -38,6 +49,7 @@ export function cpuBackend(): Backend {
     softmaxCrossEntropy,
     mseOneHot,
     sgdStep,
+    sgdSteps,
     adamStep,
   };
 }

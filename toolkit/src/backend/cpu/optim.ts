@@ -3,7 +3,9 @@
  *
  * @packageDocumentation
  */
-import type { AdamHyper, SgdHyper } from '../backend';
+import type { AdamHyper, PendingWork, SgdHyper, SgdTask } from '../backend';
+import { checkSgdTasks } from '../requests';
+import { DONE } from './memory';
 
 /**
  * SGD with momentum and L2 weight decay (the SET paper's optimizer), in the PyTorch form:
@@ -17,6 +19,16 @@ export function sgdStep(param: Float32Array, grad: Float32Array, velocity: Float
     velocity[i] = v;
     param[i]! -= lr * (nesterov ? g + momentum * v : v);
   }
+}
+
+/**
+ * The SGD steps of several arrays, each exactly {@link sgdStep}, done at once (the reference has no threads
+ * to start them on): the work returned is already done. Every task's shapes are checked before any step.
+ */
+export function sgdSteps(steps: readonly SgdTask[]): PendingWork {
+  checkSgdTasks(steps);
+  for (const t of steps) sgdStep(t.param, t.grad, t.velocity, t.h);
+  return DONE;
 }
 
 /** Adam with bias correction; L2 weight decay is added to the gradient. */

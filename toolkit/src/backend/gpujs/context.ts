@@ -313,7 +313,7 @@ export class GpujsContext {
       if (v[i] === v[i]) {
         throw new Error(
           `gpujs:${this.mode} residency: element ${i} of an array of ${v.length} was written on the host while the array's ` +
-            'current values were on the device; call backend.sync() before writing arrays that ops produced',
+            'current values were on the device; call backend.memory.sync() before writing arrays that ops produced',
         );
       }
     }

@@ -30,20 +30,27 @@ export interface KernelCall {
   readonly args: readonly number[];
 }
 
-/** Runs jobs. */
+/**
+ * Runs jobs. A job runs in one go ({@link Dispatcher.run}) or in two phases: {@link Dispatcher.start} hands
+ * it to the worker threads, which begin at once, and {@link Dispatcher.finish} lets the calling thread take
+ * the chunks still unclaimed and returns when all are done. Between the two the caller is free to do its own
+ * JavaScript work (the trainer gathers the next batch), as long as it does not start another job.
+ */
 export interface Dispatcher {
   /** Threads that run chunks of a job (1 = the calling thread only). */
   readonly threads: number;
   /** How many chunks this dispatcher wants a job cut into. */
   readonly chunks: number;
+  /** Runs `calls` on every chunk `[splits[c], splits[c+1])`, c < splits.length - 1; returns when all are done. */
+  run(calls: readonly KernelCall[], splits: Int32Array): void;
   /**
-   * Runs `calls` on every chunk `[splits[c], splits[c+1])`, c < splits.length - 1; returns when all are done.
-   * `meanwhile`, when given, runs on the calling thread after the job is handed out and before that thread
-   * takes chunks itself, so workers start at once (JavaScript work of the caller's overlaps the job; it must
-   * not call into the backend). It runs exactly once; if it throws, the job still completes, then the error
-   * is rethrown.
+   * Starts the job that {@link Dispatcher.run} would run and returns without waiting (a dispatcher without
+   * workers runs it at once). Exactly one {@link Dispatcher.finish} must follow before the next job.
+   * @throws Error when a started job was not finished yet.
    */
-  run(calls: readonly KernelCall[], splits: Int32Array, meanwhile?: () => void): void;
+  start(calls: readonly KernelCall[], splits: Int32Array): void;
+  /** Completes the started job (the calling thread takes part) and rethrows a chunk's failure; idempotent. */
+  finish(): void;
   /** Share of all chunks so far that worker threads ran (0 without workers). */
   workerShare(): number;
   /** Stops worker threads, if any. */
@@ -53,17 +60,16 @@ export interface Dispatcher {
 /** A dispatcher that runs every part on the calling thread. */
 export function inlineDispatcher(k: KernelExports): Dispatcher {
   const fns = Object.fromEntries(KERNEL_NAMES.map((n) => [n, k[n]])) as Record<KernelName, (...a: number[]) => void>;
+  const run = (calls: readonly KernelCall[], splits: Int32Array): void => {
+    const r0 = splits[0]!, r1 = splits[splits.length - 1]!;
+    if (r1 > r0) for (const c of calls) fns[c.fn](...c.args, r0, r1);
+  };
   return {
     threads: 1,
     chunks: 1,
-    run(calls, splits, meanwhile) {
-      const r0 = splits[0]!, r1 = splits[splits.length - 1]!;
-      try {
-        if (r1 > r0) for (const c of calls) fns[c.fn](...c.args, r0, r1);
-      } finally {
-        meanwhile?.();
-      }
-    },
+    run,
+    start: run,
+    finish() {},
     workerShare: () => 0,
     dispose() {},
   };

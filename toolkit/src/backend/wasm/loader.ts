@@ -1,6 +1,6 @@
 /**
  * Finds and compiles the WebAssembly kernels (`kernels.wasm`, built by `scripts/build-wasm.sh` from
- * `assembly/kernels.ts`). Nothing is built at run time: when the file is missing the wasm backend is
+ * `assembly/index.ts` and the kernel families it exports). Nothing is built at run time: when the file is missing the wasm backend is
  * unavailable and says why.
  *
  * Lookup order: the `SYNAPSES_WASM` environment variable (a path to the .wasm file), then
@@ -30,7 +30,7 @@ export function wasmPath(): string {
 /** Memory limits the module was compiled for (`--initialMemory 1 --maximumMemory 65536 --sharedMemory`). */
 export const WASM_MAX_PAGES = 65536;
 
-/** The exports of kernels.wasm (byte addresses and counts, see assembly/kernels.ts). */
+/** The exports of kernels.wasm (byte addresses and counts, see assembly/index.ts). */
 export interface KernelExports {
   gatherRows(ptr: number, idx: number, val: number, src: number, batch: number, bias: number, out: number, r0: number, r1: number): void;
   permuteRows(ptr: number, perm: number, val: number, dst: number, r0: number, r1: number): void;
@@ -135,8 +135,8 @@ function load(): { module: WasmModule } | { error: string } {
  * Runs `compile` with V8's optimizing compiler only. By default V8 first compiles WebAssembly with its
  * baseline compiler (Liftoff) and re-compiles hot functions later, in the background; each kernel call is
  * one long loop, which keeps running the baseline code until it returns, and on two cores the background
- * compiler competes with the kernels. Measured on this machine (784-W-W-W-10 networks, 2 threads): the
- * first epochs ran 15-80% slower per step until the kernels tiered up. The kernels are small, so
+ * compiler competes with the kernels, so the first epochs run markedly slower until the kernels tier up
+ * (figures: docs/bench.md). The kernels are small, so
  * compiling them optimized at once costs a few milliseconds. The flag is process-wide, so it is set for
  * this compilation only and restored afterwards (unless node was started with --no-liftoff).
  */

@@ -11,6 +11,7 @@
  */
 import type { CsrMatrix } from '../../sparse/csr';
 import type { Arena, Block } from './arena';
+import { splitByWork } from './plan';
 
 /** Byte addresses of one matrix's index arrays in wasm memory, and its row/column splits by work. */
 export interface ResidentCsr {
@@ -154,25 +155,6 @@ export class ResidentCache {
     for (const b of e.blocks) this.arena.release(b);
     this.map.delete(w);
   }
-}
-
-/**
- * Boundaries `s[0] = 0 <= s[1] <= ... <= s[parts] = n` of a compressed index `ptr`, so that each part holds
- * about nnz / parts entries plus a small charge per row (rows cost something even when empty).
- */
-export function splitByWork(ptr: Int32Array, n: number, parts: number): Int32Array {
-  const s = new Int32Array(parts + 1);
-  s[parts] = n;
-  const nnz = ptr[n]!;
-  const rowCost = 4; // an empty row still costs about as much as a few entries (init + store)
-  const total = nnz + rowCost * n;
-  let r = 0;
-  for (let t = 1; t < parts; t++) {
-    const target = (total * t) / parts;
-    while (r < n && ptr[r + 1]! + rowCost * (r + 1) <= target) r++;
-    s[t] = r;
-  }
-  return s;
 }
 
 function align4x16(count: number): number {

@@ -3,12 +3,16 @@
  * shared `WebAssembly.Memory` and help the calling thread with each job.
  *
  * A job is cut into chunks of rows by the caller (by work: at most 16, never depending on which thread
- * runs what). The
- * caller claims chunks one at a time from the front, the workers from the back (compare-and-swap on one
- * shared word), until none is left: a worker that the OS has not scheduled yet, or that is slow, costs at
- * most one chunk of waiting, the caller takes over the rest; and each thread tends to get the same rows
- * from one job to the next, which keeps the rows it writes in its own cache. Each chunk writes its own rows only, with the same code whoever runs it,
- * so the bits of a result depend neither on the number of threads nor on who ran which chunk.
+ * runs what). The caller claims chunks one at a time from the front, the workers from the back
+ * (compare-and-swap on one shared word), until none is left: a worker that the OS has not scheduled yet, or
+ * that is slow, costs at most one chunk of waiting, the caller takes over the rest; and each thread tends to
+ * get the same rows from one job to the next, which keeps the rows it writes in its own cache. Each chunk
+ * writes its own rows only, with the same code whoever runs it, so the bits of a result depend neither on
+ * the number of threads nor on who ran which chunk.
+ *
+ * Split phase: `start` writes the job and wakes the workers, `finish` is the caller's part (claiming the
+ * chunks left, then waiting for the workers); between the two the caller may do its own work, and the
+ * workers may take every chunk meanwhile.
  *
  * Hand-off without messages: the job (kernel ids, arguments, chunk boundaries) is written into a control
  * block in the shared memory, the job counter is bumped and waiters are woken with `Atomics.notify`. Idle
@@ -152,17 +156,24 @@ export function threadDispatcher(
   let chunksRun = 0;
   // The calls of the current job: kernel, arguments with two slots for the chunk's range, argument count.
   const calls0: Array<{ f: (...a: number[]) => void; a: number[]; n: number }> = [];
+  // The started job's chunk boundaries, until it is finished; null when no job is open.
+  let open: Int32Array | null = null;
 
-  return {
+  const dispatcher: Dispatcher = {
     threads,
     chunks: CHUNKS,
-    run(calls: readonly KernelCall[], splits: Int32Array, meanwhile?: () => void): void {
-      if (disposed) {
-        meanwhile?.();
-        throw new Error('wasm backend was disposed');
-      }
+    run(calls: readonly KernelCall[], splits: Int32Array): void {
+      dispatcher.start(calls, splits);
+      dispatcher.finish();
+    },
+    start(calls: readonly KernelCall[], splits: Int32Array): void {
+      if (disposed) throw new Error('wasm backend was disposed');
+      if (open !== null) throw new Error('a wasm job was started before the previous one finished (internal error)');
       const nChunks = splits.length - 1;
       let o = BODY;
+      for (const c of calls) o += 2 + c.args.length;
+      if (o + splits.length > CTL_INTS) throw new Error('wasm job does not fit the control block (internal error)');
+      o = BODY;
       calls0.length = 0;
       for (const c of calls) {
         ctl[o] = KERNEL_IDS[c.fn];
@@ -170,10 +181,6 @@ export function threadDispatcher(
         for (let i = 0; i < c.args.length; i++) ctl[o + 2 + i] = c.args[i]!;
         o += 2 + c.args.length;
         calls0.push({ f: fns[KERNEL_IDS[c.fn]]!, a: [...c.args, 0, 0], n: c.args.length });
-      }
-      if (o + splits.length > CTL_INTS) {
-        meanwhile?.();
-        throw new Error('wasm job does not fit the control block (internal error)');
       }
       ctl.set(splits, o);
       ctl[NCALLS] = calls.length;
@@ -186,15 +193,14 @@ export function threadDispatcher(
       Atomics.store(ctl, JOIN, (seq & 0x7fff) << 16);
       Atomics.store(ctl, SEQ, seq);
       Atomics.notify(ctl, SEQ);
-
+      open = splits;
+    },
+    finish(): void {
+      const splits = open;
+      if (splits === null) return;
+      open = null;
+      const nChunks = splits.length - 1;
       let failure: unknown = null;
-      if (meanwhile) {
-        try {
-          meanwhile();
-        } catch (e) {
-          failure = e;
-        }
-      }
       for (;;) {
         const v = Atomics.load(ctl, NEXT);
         const lo = v & 0xffff, hi = v >>> 16;
@@ -231,6 +237,14 @@ export function threadDispatcher(
     },
     dispose(): void {
       if (disposed) return;
+      // A started job runs to its end first, so that no worker is left inside a kernel.
+      if (open !== null) {
+        try {
+          dispatcher.finish();
+        } catch {
+          // its failure no longer matters: the backend is going away
+        }
+      }
       disposed = true;
       Atomics.store(ctl, STOP, 1);
       Atomics.add(ctl, SEQ, 1);
@@ -238,6 +252,7 @@ export function threadDispatcher(
       for (const w of workers) void w.terminate();
     },
   };
+  return dispatcher;
 
   /** Spins, then sleeps in short waits, until `done(ctl[slot])`. */
   function waitUntil(slot: number, done: (v: number) => boolean): void {
