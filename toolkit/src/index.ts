@@ -122,6 +122,7 @@ export { InputHistory, FEATURE_HISTORY_FILE, type InputHistoryJson } from './fea
 export { recoveryAtK, recoveryCurve, selectFeatures, retrainAccuracy, type RecoveryAtK, type RetrainOptions } from './features/evaluation';
 export { baselineRanking, anovaScores, chi2Scores, varianceScores, randomScores, BASELINES, type BaselineName } from './features/baselines';
 export { quickSelection, type QuickSelectionOptions, type QuickSelectionResult } from './features/quick-selection';
+export { centreInputs, featureMeans } from './features/centring';
 export {
   recoveryExperiment, recoveryFrame, recoverySummary, recoverySummaryRows, recoverySummaryText, RECOVERY_METHODS, DEFAULT_RECOVERY_METHODS,
   type RecoveryMethod, type RecoveryExperimentOptions, type RecoveryRow, type RecoveryExperiment, type RecoverySummaryRow,

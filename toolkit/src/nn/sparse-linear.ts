@@ -35,6 +35,10 @@ export class SparseLinear implements Layer {
   private lastBatch = 0;
   private readonly out = new Buffer();
   private readonly dIn = new Buffer();
+  /** Input centring (see {@link SparseLinear.setInputCentre}): one value per input, or null. */
+  private centre: Float32Array | null = null;
+  /** `b - W c`, the bias the ops see when the inputs are centred. */
+  private readonly centredBias = new Buffer();
 
   /**
    * @param weights - the topology and initial values (rows = nOut, cols = nIn); the layer takes ownership.
@@ -103,7 +107,7 @@ export class SparseLinear implements Layer {
     this.lastDy = null;
     this.inputOverwritten = false;
     this.lastBatch = batch;
-    return this.backend.spmmForward(this.w, x, batch, this.bias.values, this.out.view(this.nOut * batch, this.backend));
+    return this.backend.spmmForward(this.w, x, batch, this.forwardBias(), this.out.view(this.nOut * batch, this.backend));
   }
 
   /**
@@ -119,7 +123,7 @@ export class SparseLinear implements Layer {
     this.lastDy = null;
     this.inputOverwritten = false;
     this.lastBatch = batch;
-    return this.backend.spmmForwardRectified(this.w, x, batch, this.bias.values, r, this.out.view(this.nOut * batch, this.backend));
+    return this.backend.spmmForwardRectified(this.w, x, batch, this.forwardBias(), r, this.out.view(this.nOut * batch, this.backend));
   }
 
   /**
@@ -137,7 +141,7 @@ export class SparseLinear implements Layer {
     this.lastDy = null;
     this.inputOverwritten = false;
     this.lastBatch = batch;
-    return this.backend.sparseInputForward({ w: this.w, x, bias: this.bias.values, y: this.out.view(this.nOut * batch, this.backend) });
+    return this.backend.sparseInputForward({ w: this.w, x, bias: this.forwardBias(), y: this.out.view(this.nOut * batch, this.backend) });
   }
 
   /**
@@ -151,6 +155,15 @@ export class SparseLinear implements Layer {
    *   may return the input gradient in its storage (see {@link Backend.spmmBackward}).
    */
   backward(
+    dy: Float32Array, batch: number, needInput: boolean, inputRectifier?: FusedRectifier, inputBiasGrad?: Float32Array, biasDone = false,
+    overwriteInput = false,
+  ): Float32Array | null {
+    const dx = this.backwardUncentred(dy, batch, needInput, inputRectifier, inputBiasGrad, biasDone, overwriteInput);
+    if (this.centre !== null) this.centreWeightGrad(dy, batch);
+    return dx;
+  }
+
+  private backwardUncentred(
     dy: Float32Array, batch: number, needInput: boolean, inputRectifier?: FusedRectifier, inputBiasGrad?: Float32Array, biasDone = false,
     overwriteInput = false,
   ): Float32Array | null {
@@ -202,13 +215,13 @@ export class SparseLinear implements Layer {
     const batch = this.lastBatch, x = this.input, go = j * batch;
     const sx = this.sparseInput;
     if (sx !== null) {
-      // Over the batch's stored entries: inputs absent from the batch have a zero gradient.
+      // Over the batch's stored entries: inputs absent from the batch have a zero gradient (before centring).
       for (let i = 0; i < this.nIn; i++) {
         let s = 0;
         for (let e = sx.featPtr[i]!, end = sx.featPtr[i + 1]!; e < end; e++) s += dy[go + sx.sample[e]!]! * sx.values[e]!;
         out[i] = s;
       }
-      return out;
+      return this.centreGradientRow(dy, j, out);
     }
     for (let i = 0; i < this.nIn; i++) {
       const xo = i * batch;
@@ -216,6 +229,70 @@ export class SparseLinear implements Layer {
       for (let b = 0; b < batch; b++) s += dy[go + b]! * x[xo + b]!;
       out[i] = s;
     }
+    return this.centreGradientRow(dy, j, out);
+  }
+
+  /**
+   * Centres the layer's inputs: from now on the layer computes `y = W (x - c) + b` (and the matching
+   * gradients) for dense and sparse batches alike, `c` one value per input (e.g. the training set's feature
+   * means, `featureMeans` in data/), or stops centring with `null`. A SPARSE batch stays sparse: the layer
+   * folds the centre into the bias, `b - W c`, in O(connections) per forward pass, and corrects the weight
+   * gradient, `dW_k -= c[col_k] * sum_b dy[j, b]`, in O(connections) per backward pass; no `nIn * batch`
+   * array of centred inputs ever exists. Why: uncentred inputs such as 0/1/2 genotype counts give every
+   * weight of a neuron a shared gradient component along the input means (the neuron's bias error), which
+   * dominates on very wide layers, ranks common features above informative ones by magnitude, and biases
+   * gradient-based regrowth towards frequent features. The centre is not a trainable parameter and is not
+   * part of checkpoints.
+   * @throws {@link ShapeError} when `c` does not have `nIn` values.
+   */
+  setInputCentre(c: Float32Array | null): void {
+    if (c !== null) checkLength(c.length, this.nIn, 'input centre', `nIn = ${this.nIn}`);
+    this.centre = c;
+  }
+
+  /** The centre set by {@link SparseLinear.setInputCentre}, or null. */
+  get inputCentre(): Float32Array | null {
+    return this.centre;
+  }
+
+  /** The bias the forward ops use: `b`, or `b - W c` with centred inputs (O(connections)). */
+  private forwardBias(): Float32Array {
+    const c = this.centre;
+    if (c === null) return this.bias.values;
+    const { rowPtr, colIdx, values } = this.w;
+    const b = this.bias.values, out = this.centredBias.view(this.nOut, this.backend);
+    for (let j = 0; j < this.nOut; j++) {
+      let s = 0;
+      for (let k = rowPtr[j]!, end = rowPtr[j + 1]!; k < end; k++) s += values[k]! * c[colIdx[k]!]!;
+      out[j] = b[j]! - s;
+    }
+    return out;
+  }
+
+  /** `sum_b dy[j, b]`, the sum of neuron `j`'s output gradient over the batch. */
+  private static rowSum(dy: Float32Array, j: number, batch: number): number {
+    let s = 0;
+    for (let b = j * batch, end = b + batch; b < end; b++) s += dy[b]!;
+    return s;
+  }
+
+  /** The centred weight gradient: `dW_k -= c[col_k] * sum_b dy[j, b]` (O(connections + nOut * batch)). */
+  private centreWeightGrad(dy: Float32Array, batch: number): void {
+    const c = this.centre!, dw = this.weight.grad;
+    const { rowPtr, colIdx } = this.w;
+    for (let j = 0; j < this.nOut; j++) {
+      const s = SparseLinear.rowSum(dy, j, batch);
+      if (s === 0) continue;
+      for (let k = rowPtr[j]!, end = rowPtr[j + 1]!; k < end; k++) dw[k] = dw[k]! - c[colIdx[k]!]! * s;
+    }
+  }
+
+  /** Row `j` of the dense gradient with centred inputs: `out[i] -= c[i] * sum_b dy[j, b]` (O(nIn)). */
+  private centreGradientRow(dy: Float32Array, j: number, out: Float32Array): Float32Array {
+    const c = this.centre;
+    if (c === null) return out;
+    const s = SparseLinear.rowSum(dy, j, this.lastBatch);
+    for (let i = 0; i < this.nIn; i++) out[i] = out[i]! - c[i]! * s;
     return out;
   }
 
