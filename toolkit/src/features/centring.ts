@@ -35,7 +35,7 @@ export function featureMeans(data: Dataset): Float64Array {
  * Centres the first layer of `model` on the feature means of `train` (the training set only, so nothing of
  * the test set leaks) and returns those means. Every later forward and backward pass, on dense or sparse
  * batches, computes the first layer on `x - mean`; see {@link SparseLinear.setInputCentre} for why wide
- * uncentred inputs need it. Call it after building the model, before `fit`; it is not saved in checkpoints.
+ * uncentred inputs need it. Call it after building the model, before `fit`; model files (`model.save`) and checkpoints keep it.
  * @throws {@link ConfigError} when the first layer is not a sparse layer or its width is not the data's.
  * @example
  * const model = mlp([200_000, 10, 2], { sparsity: { kind: 'erdos-renyi', eps: 0.002 } });

@@ -241,8 +241,8 @@ export class SparseLinear implements Layer {
    * array of centred inputs ever exists. Why: uncentred inputs such as 0/1/2 genotype counts give every
    * weight of a neuron a shared gradient component along the input means (the neuron's bias error), which
    * dominates on very wide layers, ranks common features above informative ones by magnitude, and biases
-   * gradient-based regrowth towards frequent features. The centre is not a trainable parameter and is not
-   * part of checkpoints.
+   * gradient-based regrowth towards frequent features. The centre is not a trainable parameter; model files
+   * and checkpoints store it with the layer (io/model-file).
    * @throws {@link ShapeError} when `c` does not have `nIn` values.
    */
   setInputCentre(c: Float32Array | null): void {
