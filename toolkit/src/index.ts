@@ -122,9 +122,14 @@ entrySetModelWriter(entryModelWriter);
 // features (issue 19: feature discovery)
 export { featureImportance, inputStrength, inputDegree, FeatureRanking, IMPORTANCE_METHODS, type ImportanceMethod, type ImportanceOptions, type FeatureRank } from './features/importance';
 export { InputHistory, FEATURE_HISTORY_FILE, type InputHistoryJson } from './features/persistence';
+export {
+  importanceSnapshot, readSnapshots, snapshotAt, snapshotScores, FEATURE_SNAPSHOTS_FILE, SNAPSHOT_FULL_MAX_FEATURES, SNAPSHOT_TOP_K,
+  type ImportanceSnapshot, type SnapshotScores, type SnapshotOptions,
+} from './features/snapshots';
 export { recoveryAtK, recoveryCurve, selectFeatures, retrainAccuracy, type RecoveryAtK, type RetrainOptions } from './features/evaluation';
 export { baselineRanking, anovaScores, chi2Scores, varianceScores, randomScores, BASELINES, type BaselineName } from './features/baselines';
 export { quickSelection, type QuickSelectionOptions, type QuickSelectionResult } from './features/quick-selection';
+export { centreInputs, featureMeans } from './features/centring';
 export {
   recoveryExperiment, recoveryFrame, recoverySummary, recoverySummaryRows, recoverySummaryText, RECOVERY_METHODS, DEFAULT_RECOVERY_METHODS,
   type RecoveryMethod, type RecoveryExperimentOptions, type RecoveryRow, type RecoveryExperiment, type RecoverySummaryRow,

@@ -111,6 +111,7 @@ program
   .option('-m, --method <name>', 'strength, degree or persistence', 'strength')
   .option('-k, --top <k>', 'keep the K best features (default: all)')
   .option('-o, --out <file>', 'CSV file to write (default: print to stdout)')
+  .option('-e, --epoch <n>', 'rank the input layer as it was after N epochs (0 = before training; strength or degree), from the run\'s feature-snapshots.jsonl')
   // Only the folder and the options: commander's third argument is its Command, not selectCommand's writer.
   .action((dir: string, o: SelectCommandOptions) => selectCommand(dir, o));
 

@@ -3,6 +3,8 @@
  * features of a trained run by its input layer (features/importance) and writes the top K as CSV
  * (`rank,feature[,name],score`), or prints them when no `--out` is given. When the run's manifest records
  * the truly relevant features (generated data: madelon, genotypes), precision and recall at K are printed.
+ * `--epoch E` ranks the input layer as it was after E epochs (0 = before training), from the run's per-epoch
+ * snapshots (features/snapshots; strength and degree only).
  *
  * @packageDocumentation
  */
@@ -18,6 +20,7 @@ export interface SelectCommandOptions {
   method?: string;
   top?: string;
   out?: string;
+  epoch?: string;
 }
 
 /** Runs the `select` command; `write` receives the lines meant for the terminal. */
@@ -28,12 +31,20 @@ export function selectCommand(runDir: string, o: SelectCommandOptions, write: (l
   }
   const top = o.top === undefined ? undefined : Number(o.top);
   if (top !== undefined && !(Number.isInteger(top) && top >= 1)) throw new ConfigError(`--top must be an integer >= 1, got "${o.top}"`);
-  const ranking = featureImportance(runDir, { method: method as ImportanceMethod });
-  const k = Math.min(top ?? ranking.nFeatures, ranking.nFeatures);
+  const epoch = o.epoch === undefined ? undefined : Number(o.epoch);
+  if (epoch !== undefined && !(Number.isInteger(epoch) && epoch >= 0)) {
+    throw new ConfigError(`--epoch must be an integer >= 0 (epochs completed, 0 = before training), got "${o.epoch}"`);
+  }
+  const ranking = featureImportance(runDir, { method: method as ImportanceMethod, ...(epoch === undefined ? {} : { epoch }) });
+  // A snapshot of a wide run kept only its top features: rows below them have no score to write.
+  if (top !== undefined && top > ranking.known) {
+    throw new ConfigError(`--top ${top}: the snapshot of epoch ${epoch} of ${runDir} recorded only the top ${ranking.known} of ${ranking.nFeatures} features (wide runs keep the head of the ranking per epoch); use --top ${ranking.known} or less, or rank the final model without --epoch`);
+  }
+  const k = Math.min(top ?? ranking.known, ranking.nFeatures);
   const csv = ranking.toCsv(k);
   if (o.out) {
     writeFileAtomic(o.out, csv);
-    write(`${k} of ${ranking.nFeatures} features ranked by ${method}: ${o.out}`);
+    write(`${k} of ${ranking.nFeatures} features ranked by ${method}${epoch === undefined ? '' : ` after epoch ${epoch}`}: ${o.out}`);
   } else write(csv.trimEnd());
   const relevant = relevantOf(runDir);
   if (relevant) {

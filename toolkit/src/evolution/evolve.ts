@@ -76,6 +76,14 @@ export function pruneLayer(w: CsrMatrix, policy: Policy, ctx: EvolutionContext, 
   return removeEntries(w, policy.prune.select(w, fraction, rng), fraction);
 }
 
+/** For each grown position (flat `row * cols + col`), the connections its row has after regrowth. */
+function rowFanInOf(pruned: CsrMatrix, grown: Float64Array): Int32Array {
+  const count = new Int32Array(pruned.rows);
+  for (let j = 0; j < pruned.rows; j++) count[j] = pruned.rowPtr[j + 1]! - pruned.rowPtr[j]!;
+  for (let g = 0; g < grown.length; g++) count[Math.floor(grown[g]! / pruned.cols)]!++;
+  return Int32Array.from(grown, (p) => count[Math.floor(p / pruned.cols)]!);
+}
+
 /**
  * Phase 2: grows `count` connections into the pruned layer with the policy's regrow and init rules and
  * merges them with the kept ones (rows stay sorted).
@@ -89,7 +97,7 @@ export function regrowLayer(
   const { pruned, keptFrom } = p;
   const grown = policy.regrow.grow(pruned, count, rng, { ...inputs, pruned: p.droppedPositions });
   assert(grown.length === count, () => `regrow returned ${grown.length} positions, expected ${count}`);
-  const grownValues = policy.init.fill(new Float32Array(grown.length), cols, rows, rng);
+  const grownValues = policy.init.fill(new Float32Array(grown.length), cols, rows, rng, rowFanInOf(pruned, grown));
 
   const nnz = pruned.nnz + count;
   const nRowPtr = new Int32Array(rows + 1);

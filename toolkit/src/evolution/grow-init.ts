@@ -3,6 +3,15 @@
  * N(0, 0.1^2) in the reference sparse Python code, 0 in the reference Keras code and RigL's SET,
  * He-normal in Synapses.
  *
+ * Wide layers need a scale that follows the fan-in. A fixed N(0, 0.1^2) is about the He scale of a layer with
+ * a few hundred inputs (MNIST's 784: He-normal's sigma is sqrt(2 / 784) = 0.05), which is why the `set`
+ * preset keeps it (Mocanu's code; published reproductions keep their numbers). On a 200,000-input layer the
+ * network is initialised at sqrt(2 / 200000) = 0.003 and every evolution would insert weights some 30 times
+ * larger than their neighbours, which blows the layer's outputs up after each event. `he-normal` and
+ * `he-uniform` draw at the layer's own initialisation scale (the `mlp` default is He-uniform with the dense
+ * fan-in, `nIn`); with `fanIn: 'sparse'` they use the real number of connections of the new weight's neuron
+ * after regrowth, matching `mlp({ fanIn: 'sparse' })`. `zero` is scale-free (RigL).
+ *
  * @packageDocumentation
  */
 import { ConfigError } from '../core/errors';
@@ -27,27 +36,43 @@ export function normalInit(sigma = 0.1): GrowInit {
   };
 }
 
-/** He-normal: N(0, 2 / fanIn) (Synapses). */
-export function heNormalInit(): GrowInit {
+/**
+ * Which fan-in the He initialisers use: `'dense'` the layer's input size `nIn` (as the reference
+ * implementations and the `mlp` default), `'sparse'` the new weight's neuron's number of connections
+ * after regrowth (as `mlp({ fanIn: 'sparse' })`).
+ */
+export type InitFanIn = 'dense' | 'sparse';
+
+function checkFanIn(fanIn: InitFanIn): void {
+  if (fanIn !== 'dense' && fanIn !== 'sparse') throw new ConfigError(`init.fanIn must be "dense" or "sparse", got ${JSON.stringify(fanIn)}`);
+}
+
+/** The fan-in of new connection `k`: the dense one, or its row's (at least 1) when asked and known. */
+function fanInOf(mode: InitFanIn, dense: number, rows: Int32Array | undefined, k: number): number {
+  return mode === 'sparse' && rows !== undefined ? Math.max(1, rows[k]!) : dense;
+}
+
+/** He-normal: N(0, 2 / fanIn) (Synapses); `fanIn` see {@link InitFanIn} (default `'dense'`). */
+export function heNormalInit(fanIn: InitFanIn = 'dense'): GrowInit {
+  checkFanIn(fanIn);
   return {
     name: 'he-normal',
-    config: {},
-    fill(out, fanIn, _fanOut, rng) {
-      const s = Math.sqrt(2 / fanIn);
-      for (let k = 0; k < out.length; k++) out[k] = rng.normal() * s;
+    config: fanIn === 'dense' ? {} : { fanIn },
+    fill(out, nIn, _fanOut, rng, rows) {
+      for (let k = 0; k < out.length; k++) out[k] = rng.normal() * Math.sqrt(2 / fanInOf(fanIn, nIn, rows, k));
       return out;
     },
   };
 }
 
-/** He-uniform: U(-sqrt(6 / fanIn), +sqrt(6 / fanIn)). */
-export function heUniformInit(): GrowInit {
+/** He-uniform: U(-sqrt(6 / fanIn), +sqrt(6 / fanIn)); `fanIn` see {@link InitFanIn} (default `'dense'`). */
+export function heUniformInit(fanIn: InitFanIn = 'dense'): GrowInit {
+  checkFanIn(fanIn);
   return {
     name: 'he-uniform',
-    config: {},
-    fill(out, fanIn, _fanOut, rng) {
-      const a = Math.sqrt(6 / fanIn);
-      for (let k = 0; k < out.length; k++) out[k] = (2 * rng.float() - 1) * a;
+    config: fanIn === 'dense' ? {} : { fanIn },
+    fill(out, nIn, _fanOut, rng, rows) {
+      for (let k = 0; k < out.length; k++) out[k] = (2 * rng.float() - 1) * Math.sqrt(6 / fanInOf(fanIn, nIn, rows, k));
       return out;
     },
   };

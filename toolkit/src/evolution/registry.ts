@@ -15,7 +15,7 @@
  */
 import { ConfigError, UnknownNameError } from '../core/errors';
 import { constant, cosineDecay, linearDecay } from './fractions';
-import { heNormalInit, heUniformInit, normalInit, zeroInit } from './grow-init';
+import { heNormalInit, heUniformInit, normalInit, zeroInit, type InitFanIn } from './grow-init';
 import { magnitude, randomPrune, signedMagnitude } from './prune';
 import { gradientRegrow, momentumRegrow, neverUsedFirst, uniformRandom } from './regrow';
 import { everyEpochs, everySteps, never, probabilistic } from './triggers';
@@ -63,13 +63,18 @@ const regrows: Record<string, (o: Json) => Regrow> = {
 const inits: Record<string, (o: Json) => GrowInit> = {
   zero: (o) => (only(o, 'init', []), zeroInit()),
   normal: (o) => (only(o, 'init', ['sigma']), normalInit(num(o, 'sigma', 0.1))),
-  'he-normal': (o) => (only(o, 'init', []), heNormalInit()),
-  'he-uniform': (o) => (only(o, 'init', []), heUniformInit()),
+  'he-normal': (o) => (only(o, 'init', ['fanIn']), heNormalInit((o.fanIn ?? 'dense') as InitFanIn)),
+  'he-uniform': (o) => (only(o, 'init', ['fanIn']), heUniformInit((o.fanIn ?? 'dense') as InitFanIn)),
 };
 
 /** The composed-form description of each preset. */
 const presets: Record<string, Json> = {
-  /** The SET paper: after every epoch but the last, zeta = 0.3 signed-magnitude prune, random regrowth. */
+  /**
+   * The SET paper: after every epoch but the last, zeta = 0.3 signed-magnitude prune, random regrowth, new
+   * weights from N(0, 0.1^2) as in Mocanu's code. That fixed scale suits layers of a few hundred inputs; for
+   * very wide layers (genotypes, 10^5 inputs and more) override it with a fan-in-aware init,
+   * `"init": { "name": "he-uniform" }` (the layer's own initialisation scale) or `{ "name": "zero" }`: see grow-init.ts.
+   */
   set: {
     trigger: { name: 'every-epochs', k: 1, skipLast: true },
     fraction: { name: 'constant', zeta: 0.3 },

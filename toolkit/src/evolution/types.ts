@@ -85,8 +85,12 @@ export interface Regrow extends Part {
 
 /** The initial value of a regrown weight. */
 export interface GrowInit extends Part {
-  /** Fills `out` (one value per new connection) for a layer with `fanIn` inputs and `fanOut` outputs. */
-  fill(out: Float32Array, fanIn: number, fanOut: number, rng: Rng): Float32Array;
+  /**
+   * Fills `out` (one value per new connection) for a layer with `fanIn` inputs and `fanOut` outputs (its
+   * dense sizes). `rowFanIn[g]`, when given, is the number of connections that new connection `g`'s output
+   * neuron has after regrowth (its real, sparse fan-in).
+   */
+  fill(out: Float32Array, fanIn: number, fanOut: number, rng: Rng, rowFanIn?: Int32Array): Float32Array;
 }
 
 /** Which sparse layers a policy evolves: all, all but the last (output) layer, or explicit indices. */

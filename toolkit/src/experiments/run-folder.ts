@@ -18,6 +18,8 @@ export const RUN_FILES: readonly string[] = [
   'manifest.json', 'metrics.jsonl', 'evolution.jsonl', 'checkpoint.json', 'best-checkpoint.json', 'model.json', 'best-model.json', 'result.json', 'figures',
   // The input layer's history and the feature names (features/persistence, features/importance).
   'feature-history.json', 'feature-names.json',
+  // Per-epoch snapshots of the input layer's importance (features/snapshots).
+  'feature-snapshots.jsonl',
 ];
 
 /** Whether `dir` holds (part of) a run: any of {@link RUN_FILES}. */

@@ -31,6 +31,7 @@ import { checkTrainingClasses, loadRunDataAsync, type AnyRunData } from './data'
 import { planRunMemory, type MemoryPlan } from './estimate';
 import { FEATURE_NAMES_FILE } from '../features/importance';
 import { FEATURE_HISTORY_FILE, InputHistory } from '../features/persistence';
+import { appendSnapshot, startSnapshots } from '../features/snapshots';
 import { configDifference, prepareRunFolder, stoppable, throwIfStopped, type RunFolder } from './run-folder';
 
 /** One line of `metrics.jsonl`: the epoch's logs plus the test metrics of the same (pre-evolution) network. */
@@ -251,6 +252,8 @@ async function runIn(config: RunConfig, options: RunOptions, folder: RunFolder |
 
   // The input layer's history for the persistence ranking (features/persistence), kept in feature-history.json.
   const inputHistory = out ? startInputHistory(out, model, resumed !== null, train.featureNames) : null;
+  // Per-epoch snapshots of the input layer's importance (features/snapshots), kept in feature-snapshots.jsonl.
+  if (out) startSnapshots(out, model, resumed ? resumed.epochsDone : null);
   const user = options.callbacks ?? {};
   const t0 = performance.now();
   // Seconds of the epochs earlier sessions of a resumed run trained, so that the result's time covers the run.
@@ -283,6 +286,8 @@ async function runIn(config: RunConfig, options: RunOptions, folder: RunFolder |
             inputHistory.observe(model.network);
             writeJsonAtomic(path.join(out, FEATURE_HISTORY_FILE), inputHistory.toJson());
           }
+          // After this epoch's evolution, as the history above: snapshot E is the network after E epochs.
+          if (out) appendSnapshot(out, model, logs.epoch + 1);
           const t = testOf.get(logs.epoch) ?? model.evaluate(test, { batchSize: Math.max(config.training.batchSize, 256) });
           const line: MetricsLine = { ...logs, testLoss: t.loss, testAccuracy: t.accuracy };
           epochs.push(line);

@@ -22,6 +22,7 @@ import { loadModel } from '../io/model-file';
 import { DenseLinear } from '../nn/dense-linear';
 import type { Model } from '../train/model';
 import { FEATURE_HISTORY_FILE, InputHistory, inputLayerOf } from './persistence';
+import { snapshotAt, SNAPSHOT_METHODS, snapshotScores, type SnapshotMethod } from './snapshots';
 
 /** Names of the importance methods. */
 export const IMPORTANCE_METHODS = ['strength', 'degree', 'persistence'] as const;
@@ -39,6 +40,13 @@ export interface ImportanceOptions {
   readonly history?: InputHistory;
   /** Feature names (length nFeatures); a run folder supplies its `feature-names.json` when it has one. */
   readonly featureNames?: readonly string[];
+  /**
+   * Rank the input layer as it was after this many epochs (0 = before training) instead of the final model:
+   * read from the run folder's per-epoch snapshots (features/snapshots), so only for a run folder, and only
+   * for `strength` and `degree`. A run wider than 4,096 features recorded the top 1,024 features per epoch:
+   * the ranking's {@link FeatureRanking.known} says how many leading ranks are exact.
+   */
+  readonly epoch?: number;
 }
 
 /** One row of a ranking. */
@@ -61,13 +69,26 @@ export class FeatureRanking {
    * @param scores - one score per feature, higher is more important.
    * @param names - optional feature names (length nFeatures).
    */
+  /**
+   * How many leading ranks are exact (default: all). Fewer for a ranking read from a snapshot that kept
+   * only the top features (features/snapshots): the other features have NaN scores and are ranked last.
+   */
+  readonly known: number;
+
+  /**
+   * @param scores - one score per feature, higher is more important.
+   * @param names - optional feature names (length nFeatures).
+   * @param known - how many leading ranks are exact (default all).
+   */
   constructor(
     readonly method: string,
     readonly scores: Float64Array,
     readonly names?: readonly string[],
+    known?: number,
   ) {
     if (names && names.length !== scores.length) throw new DataError(`feature names have ${names.length} entries, expected one per feature (${scores.length})`);
     this.order = rankOrder(scores);
+    this.known = Math.min(known ?? scores.length, scores.length);
   }
 
   /** Number of features ranked. */
@@ -156,16 +177,22 @@ export function inputDegree(model: Model): Float64Array {
 
 /**
  * Ranks the input features of a trained model, or of a run folder written by `train` / {@link runConfig}
- * (its `model.json`, plus `feature-history.json` for persistence and `feature-names.json` for names).
+ * (its `model.json`, plus `feature-history.json` for persistence and `feature-names.json` for names), or,
+ * with `options.epoch`, the run folder's input layer as it was after that many epochs
+ * (`feature-snapshots.jsonl`, see features/snapshots).
  * @throws {@link UnknownNameError} for an unknown method; {@link ConfigError} for `persistence` without a
- *   history; {@link DataError} / ModelFileError for a run folder that lacks or has broken files.
+ *   history, and for an epoch the run did not record (the message lists those it did), of a model rather
+ *   than a run folder, or with `persistence`; {@link DataError} / ModelFileError for a run folder that lacks
+ *   or has broken files.
  * @example
  * const ranking = featureImportance('runs/madelon', { method: 'strength' });
  * ranking.rows(20); // [{ rank: 1, feature: 231, score: 4.2 }, ...]
+ * const early = featureImportance('runs/mnist', { method: 'degree', epoch: 1 }); // after the first epoch
  */
 export function featureImportance(source: Model | string, options: ImportanceOptions = {}): FeatureRanking {
   const method = options.method ?? 'strength';
   if (!(IMPORTANCE_METHODS as readonly string[]).includes(method)) throw new UnknownNameError('importance method', method, IMPORTANCE_METHODS);
+  if (options.epoch !== undefined) return importanceAtEpoch(source, method, options.epoch, options.featureNames);
   let model: Model;
   let history = options.history;
   let names = options.featureNames;
@@ -192,6 +219,22 @@ export function featureImportance(source: Model | string, options: ImportanceOpt
       break;
   }
   return new FeatureRanking(method, scores, names);
+}
+
+/**
+ * The ranking of a run folder's input layer after `epoch` epochs, from its snapshots (see
+ * {@link ImportanceOptions.epoch}); needs no `model.json`, so a run still training can be ranked too.
+ */
+function importanceAtEpoch(source: Model | string, method: ImportanceMethod, epoch: number, featureNames: readonly string[] | undefined): FeatureRanking {
+  if (!Number.isInteger(epoch) || epoch < 0) throw new ConfigError(`epoch must be an integer >= 0 (epochs completed, 0 = before training), got ${epoch}`);
+  if (typeof source !== 'string') {
+    throw new ConfigError('a ranking at an epoch is read from a run folder\'s snapshots: pass the run folder, not a model (a model holds only its present state)');
+  }
+  if (!(SNAPSHOT_METHODS as readonly string[]).includes(method)) {
+    throw new ConfigError(`the per-epoch snapshots record ${SNAPSHOT_METHODS.join(' and ')}; ${method} is cumulative over the whole run: rank it without an epoch`);
+  }
+  const { scores, known } = snapshotScores(snapshotAt(source, epoch), method as SnapshotMethod);
+  return new FeatureRanking(method, scores, featureNames ?? readNames(source), known);
 }
 
 /** The run folder's feature history. @throws {@link DataError} when it has none. */

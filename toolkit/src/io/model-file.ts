@@ -75,7 +75,7 @@ function prefix(paramName: string): string {
 export function layerRecord(layer: Layer): Rec {
   if (layer instanceof SparseLinear) {
     const w = layer.weights;
-    return { kind: 'sparse-linear', name: prefix(layer.weight.name), nIn: w.cols, nOut: w.rows, evolvable: layer.evolvable, rowPtr: b64(w.rowPtr), colIdx: b64(w.colIdx), values: b64(w.values), bias: b64(layer.bias.values) };
+    return { kind: 'sparse-linear', name: prefix(layer.weight.name), nIn: w.cols, nOut: w.rows, evolvable: layer.evolvable, rowPtr: b64(w.rowPtr), colIdx: b64(w.colIdx), values: b64(w.values), bias: b64(layer.bias.values), ...inputCentreRecord(layer) };
   }
   if (layer instanceof DenseLinear) {
     return { kind: 'dense-linear', name: prefix(layer.weight.name), nIn: layer.nIn, nOut: layer.nOut, weights: b64(layer.weight.values), bias: b64(layer.bias.values) };
@@ -109,6 +109,7 @@ export function layerFrom(r: Rec, l: number): Layer {
       }
       const layer = new SparseLinear(w, String(r.name ?? `layers.${l}`), f32(r.bias, `${what}.bias`, nOut));
       layer.evolvable = r.evolvable !== false && layer.evolvable;
+      restoreInputCentre(layer, r, what);
       return layer;
     }
     case 'dense-linear': {
@@ -135,6 +136,32 @@ export function layerFrom(r: Rec, l: number): Layer {
     default:
       throw new ModelFileError(`${what}.kind "${String(r.kind)}" is not a known layer kind`);
   }
+}
+
+/**
+ * The input centre of a sparse layer (see {@link SparseLinear.setInputCentre}) as an optional `inputCentre`
+ * field of its record (base64 Float32, one value per input); nothing for an uncentred layer, so files of
+ * uncentred models are unchanged. The centre changes what the layer computes, so a model or checkpoint
+ * without it would predict, and resume, differently.
+ */
+export function inputCentreRecord(layer: SparseLinear): { inputCentre?: string } {
+  const c = layer.inputCentre;
+  return c === null ? {} : { inputCentre: b64(c) };
+}
+
+/**
+ * Sets a rebuilt sparse layer's input centre from its record's `inputCentre` (absent: uncentred, as every
+ * file written before centring existed).
+ * @throws {@link ModelFileError} for a centre that is not base64 Float32, has not one value per input, or
+ *   holds a non-finite value.
+ */
+export function restoreInputCentre(layer: SparseLinear, r: Rec, what: string): void {
+  if (r.inputCentre === undefined) return;
+  const c = f32(r.inputCentre, `${what}.inputCentre`);
+  if (c.length !== layer.nIn) throw new ModelFileError(`${what}.inputCentre has ${c.length} values, expected one per input of the layer (nIn = ${layer.nIn})`);
+  const bad = c.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw new ModelFileError(`${what}.inputCentre[${bad}] is ${c[bad]}; expected a finite mean of input ${bad}`);
+  layer.setInputCentre(c);
 }
 
 /** SHA-256 of a document with its `sha256` field blanked. */

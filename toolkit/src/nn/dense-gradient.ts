@@ -20,6 +20,11 @@ export interface LayerGradient {
   /** The gradient of the loss w.r.t. the layer's output, `nOut * batch` values. */
   readonly dy: Float32Array;
   readonly batch: number;
+  /**
+   * The layer's input centre ({@link SparseLinear.setInputCentre}) or null: the gradient is then that of
+   * `x - centre`, `out[i] -= centre[i] * sum_b dy[j, b]`.
+   */
+  readonly centre: Float32Array | null;
 }
 
 /**
@@ -65,13 +70,19 @@ export class DenseGradientSource {
         for (let e = x.featPtr[i]!, end = x.featPtr[i + 1]!; e < end; e++) s += dy[go + x.sample[e]!]! * x.values[e]!;
         out[i] = s;
       }
-      return out;
+    } else {
+      for (let i = 0; i < nIn; i++) {
+        const xo = i * batch;
+        let s = 0;
+        for (let b = 0; b < batch; b++) s += dy[go + b]! * x[xo + b]!;
+        out[i] = s;
+      }
     }
-    for (let i = 0; i < nIn; i++) {
-      const xo = i * batch;
+    const c = g.centre;
+    if (c !== null) {
       let s = 0;
-      for (let b = 0; b < batch; b++) s += dy[go + b]! * x[xo + b]!;
-      out[i] = s;
+      for (let b = go, end = go + batch; b < end; b++) s += dy[b]!;
+      for (let i = 0; i < nIn; i++) out[i] = out[i]! - c[i]! * s;
     }
     return out;
   }

@@ -34,8 +34,12 @@ export type SparsitySpec =
 
 /** Options of {@link mlpNetwork}. Every field has a default. */
 export interface MlpOptions {
-  /** Default `{ kind: 'erdos-renyi', eps: 20 }` (the SET paper). */
-  readonly sparsity?: SparsitySpec;
+  /**
+   * Default `{ kind: 'erdos-renyi', eps: 20 }` (the SET paper). An array gives one spec per linear layer
+   * (`erk` excepted, which spreads one density over all layers), e.g. a very sparse wide first layer and a
+   * dense output layer: `[{ kind: 'erdos-renyi', eps: 0.002 }, { kind: 'dense' }]`.
+   */
+  readonly sparsity?: SparsitySpec | readonly SparsitySpec[];
   /** Hidden activation, default `'relu'`. */
   readonly activation?: ActivationName | ActivationSpec;
   /** Dropout rate after each hidden activation, default 0. */
@@ -70,7 +74,13 @@ export interface MlpOptions {
 export function mlpNetwork(sizes: readonly number[], options: MlpOptions = {}): Sequential {
   check(Array.isArray(sizes) && sizes.length >= 2, () => `mlp needs at least two sizes (inputs and outputs), got [${String(sizes)}]`);
   sizes.forEach((s, i) => checkInt(s, `mlp size ${i}`, 1));
-  const sparsity = options.sparsity ?? { kind: 'erdos-renyi', eps: 20 };
+  const specs = options.sparsity ?? { kind: 'erdos-renyi', eps: 20 };
+  if (Array.isArray(specs)) {
+    check(specs.length === sizes.length - 1, () => `mlp sparsity has ${specs.length} specs for ${sizes.length - 1} linear layers; give one per layer`);
+    check(specs.every((sp) => sp.kind !== 'erk'), 'mlp sparsity: erk spreads one density over all layers, so it cannot be one spec of a per-layer list');
+  }
+  const specAt = (l: number): SparsitySpec => (Array.isArray(specs) ? specs[l]! : (specs as SparsitySpec));
+  const sparsity = specAt(0);
   const act: ActivationSpec = typeof options.activation === 'string' ? { name: options.activation } : (options.activation ?? { name: 'relu' });
   if (!(ACTIVATIONS as readonly string[]).includes(act.name)) throw new UnknownNameError('activation', act.name, ACTIVATIONS);
   const init = options.init ?? 'he-uniform';
@@ -87,6 +97,7 @@ export function mlpNetwork(sizes: readonly number[], options: MlpOptions = {}): 
   try {
     shapes.forEach(({ nIn, nOut }, l) => {
       const name = `layers.${l}`;
+      const sparsity = specAt(l);
       const initRng = rngFor(seed, 'init', l);
       if (sparsity.kind === 'dense') {
         layers.push(new DenseLinear(nIn, nOut, initWeights(new Float32Array(nIn * nOut), init, nIn, nOut, initRng), name));

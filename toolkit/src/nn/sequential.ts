@@ -209,7 +209,7 @@ export class Sequential {
       // (the plan puts a sparse layer after every block), which also sums it into the block's bias gradient.
       const before = k > 0 ? steps[k - 1]!.block : null;
       const fused = before !== null && before.rectifier !== null ? before : null;
-      if (recorded !== null && s.head instanceof SparseLinear) recorded.push([s.head, { x: s.head.lastInput(), dy: g, batch }]);
+      if (recorded !== null && s.head instanceof SparseLinear) recorded.push([s.head, { x: s.head.lastInput(), dy: g, batch, centre: s.head.inputCentre }]);
       g = s.head.backward({
         dy: g, batch,
         // The first layer's input gradient is never used: skip that product.

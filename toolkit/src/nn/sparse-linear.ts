@@ -31,6 +31,10 @@ export class SparseLinear implements Layer {
   private sparseInput: SparseBatch | null = null;
   private readonly out = new Buffer();
   private readonly dIn = new Buffer();
+  /** Input centring (see {@link SparseLinear.setInputCentre}): one value per input, or null. */
+  private centre: Float32Array | null = null;
+  /** `b - W c`, the bias the ops see when the inputs are centred. */
+  private readonly centredBias = new Buffer();
 
   /**
    * @param weights - the topology and initial values (rows = nOut, cols = nIn); the layer takes ownership.
@@ -100,7 +104,7 @@ export class SparseLinear implements Layer {
     checkLength(x.length, this.nIn * batch, 'sparse layer input', `nIn * batch = ${this.nIn} * ${batch}`);
     this.input = x;
     this.sparseInput = null;
-    return this.backend.spmmForward(this.w, x, batch, this.bias.values, this.out.view(this.nOut * batch, this.backend));
+    return this.backend.spmmForward(this.w, x, batch, this.forwardBias(), this.out.view(this.nOut * batch, this.backend));
   }
 
   /**
@@ -112,7 +116,7 @@ export class SparseLinear implements Layer {
     checkLength(x.length, this.nIn * batch, 'sparse layer input', `nIn * batch = ${this.nIn} * ${batch}`);
     this.input = x;
     this.sparseInput = null;
-    return this.backend.sparseForward({ w: this.w, x, batch, bias: this.bias.values, y: this.out.view(this.nOut * batch, this.backend), rectifier: r });
+    return this.backend.sparseForward({ w: this.w, x, batch, bias: this.forwardBias(), y: this.out.view(this.nOut * batch, this.backend), rectifier: r });
   }
 
   /**
@@ -127,7 +131,7 @@ export class SparseLinear implements Layer {
     const batch = x.batch;
     this.sparseInput = x;
     this.input = EMPTY;
-    return this.backend.sparseInputForward({ w: this.w, x, bias: this.bias.values, y: this.out.view(this.nOut * batch, this.backend) });
+    return this.backend.sparseInputForward({ w: this.w, x, bias: this.forwardBias(), y: this.out.view(this.nOut * batch, this.backend) });
   }
 
   /**
@@ -141,6 +145,12 @@ export class SparseLinear implements Layer {
    *   gradient or takes a rectifier back (such a layer is the network's first).
    */
   backward(req: BackwardRequest): Float32Array | null {
+    const dx = this.backwardUncentred(req);
+    if (this.centre !== null) this.centreWeightGrad(req.dy, req.batch);
+    return dx;
+  }
+
+  private backwardUncentred(req: BackwardRequest): Float32Array | null {
     const { dy, batch } = req;
     if (this.sparseInput !== null) {
       // Fed a sparse batch: the network's input, so no input gradient (and no rectifier before it).
@@ -172,6 +182,61 @@ export class SparseLinear implements Layer {
 
   params(): Param[] {
     return [this.weight, this.bias];
+  }
+
+  /**
+   * Centres the layer's inputs: from now on the layer computes `y = W (x - c) + b` (and the matching
+   * gradients) for dense and sparse batches alike, `c` one value per input (e.g. the training set's feature
+   * means, `featureMeans` in data/), or stops centring with `null`. A SPARSE batch stays sparse: the layer
+   * folds the centre into the bias, `b - W c`, in O(connections) per forward pass, and corrects the weight
+   * gradient, `dW_k -= c[col_k] * sum_b dy[j, b]`, in O(connections) per backward pass; no `nIn * batch`
+   * array of centred inputs ever exists. Why: uncentred inputs such as 0/1/2 genotype counts give every
+   * weight of a neuron a shared gradient component along the input means (the neuron's bias error), which
+   * dominates on very wide layers, ranks common features above informative ones by magnitude, and biases
+   * gradient-based regrowth towards frequent features. The centre is not a trainable parameter; model files
+   * and checkpoints store it with the layer (io/model-file).
+   * @throws {@link ShapeError} when `c` does not have `nIn` values.
+   */
+  setInputCentre(c: Float32Array | null): void {
+    if (c !== null) checkLength(c.length, this.nIn, 'input centre', `nIn = ${this.nIn}`);
+    this.centre = c;
+  }
+
+  /** The centre set by {@link SparseLinear.setInputCentre}, or null. */
+  get inputCentre(): Float32Array | null {
+    return this.centre;
+  }
+
+  /** The bias the forward ops use: `b`, or `b - W c` with centred inputs (O(connections)). */
+  private forwardBias(): Float32Array {
+    const c = this.centre;
+    if (c === null) return this.bias.values;
+    const { rowPtr, colIdx, values } = this.w;
+    const b = this.bias.values, out = this.centredBias.view(this.nOut, this.backend);
+    for (let j = 0; j < this.nOut; j++) {
+      let s = 0;
+      for (let k = rowPtr[j]!, end = rowPtr[j + 1]!; k < end; k++) s += values[k]! * c[colIdx[k]!]!;
+      out[j] = b[j]! - s;
+    }
+    return out;
+  }
+
+  /** `sum_b dy[j, b]`, the sum of neuron `j`'s output gradient over the batch. */
+  private static rowSum(dy: Float32Array, j: number, batch: number): number {
+    let s = 0;
+    for (let b = j * batch, end = b + batch; b < end; b++) s += dy[b]!;
+    return s;
+  }
+
+  /** The centred weight gradient: `dW_k -= c[col_k] * sum_b dy[j, b]` (O(connections + nOut * batch)). */
+  private centreWeightGrad(dy: Float32Array, batch: number): void {
+    const c = this.centre!, dw = this.weight.grad;
+    const { rowPtr, colIdx } = this.w;
+    for (let j = 0; j < this.nOut; j++) {
+      const s = SparseLinear.rowSum(dy, j, batch);
+      if (s === 0) continue;
+      for (let k = rowPtr[j]!, end = rowPtr[j + 1]!; k < end; k++) dw[k] = dw[k]! - c[colIdx[k]!]! * s;
+    }
   }
 
   summary(): LayerSummary {
