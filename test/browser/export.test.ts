@@ -15,12 +15,12 @@ import { checkPdf, checkPng, checkSvg, runBrowserTests, TRACE_CLASS } from './im
 const STANDARD: [name: string, traceClass: string, vector: boolean][] = [
   ['learning-curves', TRACE_CLASS.scatter, true],
   ['input-connectivity', TRACE_CLASS.heatmap, false],
-  ['degrees-hidden-0', TRACE_CLASS.scatter, true],
   ['degrees-hidden-1', TRACE_CLASS.scatter, true],
+  ['degrees-hidden-2', TRACE_CLASS.scatter, true],
   ['weight-histograms', TRACE_CLASS.bar, true],
-  ['spy-layer-0', TRACE_CLASS.heatmap, false],
   ['spy-layer-1', TRACE_CLASS.heatmap, false],
   ['spy-layer-2', TRACE_CLASS.heatmap, false],
+  ['spy-layer-3', TRACE_CLASS.heatmap, false],
   ['evolution-stats', TRACE_CLASS.scatter, true],
 ];
 const SCALE = 2;

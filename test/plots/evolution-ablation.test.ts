@@ -13,8 +13,8 @@ describe('evolutionStats', () => {
     const fig = evolutionStats([ev(0, 0, 30, 0.01), ev(1, 0, 20, 0.02), ev(0, 1, 30, 0.03), ev(1, 1, 0, null)]);
     const t = fig.data as unknown as Trace[];
     expect(t.map((d) => [d.name, d.yaxis])).toEqual([
-      ['layer 0', 'y'], ['layer 0 grown', 'y'], ['layer 0', 'y2'], ['layer 0', 'y3'],
       ['layer 1', 'y'], ['layer 1 grown', 'y'], ['layer 1', 'y2'], ['layer 1', 'y3'],
+      ['layer 2', 'y'], ['layer 2 grown', 'y'], ['layer 2', 'y2'], ['layer 2', 'y3'],
     ]);
     expect(t[0]!.x).toEqual([1, 2]);
     expect(t[0]!.y).toEqual([30, 30]);
@@ -64,17 +64,17 @@ describe('ablation figures', () => {
   it('groups by the varied keys: x from the other keys, one coloured trace per value of the last', () => {
     const groups = groupAblation(rows.slice(0, 5), { groupBy: ['zeta', 'policy'] });
     expect(groups.map((g) => [g.color, g.category, g.values.length])).toEqual([['set', '0.3', 2], ['static', '0.3', 1], ['set', '0.5', 2]]);
-    const fig = ablationComparison(rows.slice(0, 5), { groupBy: ['zeta', 'policy'] });
+    const fig = ablationComparison(rows.slice(0, 5), { groupBy: ['zeta', 'policy'], kind: 'bar', spread: 'std' });
     const t = fig.data as unknown as Trace[];
-    expect(t.map((d) => [d.type, d.name])).toEqual([['bar', 'policy=set'], ['bar', 'policy=static']]);
+    expect(t.map((d) => [d.type, d.name])).toEqual([['bar', 'SET'], ['bar', 'Static sparse']]);
     expect(t[0]!.x).toEqual(['0.3', '0.5']);
     expect(t[0]!.y[0]).toBeCloseTo(91, 10);
     expect(t[0]!.y[1]).toBeCloseTo(89, 10);
     expect(t[0]!.error_y!.array[0]).toBeCloseTo(Math.SQRT2, 10); // std of 90 and 92
     expect(t[1]!.error_y!.array).toEqual([0]);
     expect(fig.layout.barmode).toBe('group');
-    expect(fig.layout.xaxis?.title?.text).toBe('zeta');
-    expect(fig.layout.yaxis?.title?.text).toBe('testAccuracy (%)');
+    expect(fig.layout.xaxis?.title?.text).toBe('ζ (fraction replaced)');
+    expect(fig.layout.yaxis?.title?.text).toBe('Test accuracy (%)<br>bar: mean, whiskers: ±1 std over seeds');
     const box = ablationComparison(rows.slice(0, 5), { groupBy: ['zeta', 'policy'], kind: 'box', percent: false }).data as unknown as Trace[];
     expect(box.map((d) => d.type)).toEqual(['box', 'box']);
     expect(box[0]!.x).toEqual(['0.3', '0.3', '0.5', '0.5']);
@@ -85,21 +85,21 @@ describe('ablation figures', () => {
     const atBest = rows.slice(0, 3).map((r) => ({ ...r, testAccuracyAtBest: r.testAccuracy - 0.1 }));
     const fig = ablationComparison(atBest, { groupBy: ['policy'], metric: 'testAccuracyAtBest' });
     expect((fig.data as unknown as Trace[])[0]!.y[0]).toBeCloseTo(81, 10);
-    expect(fig.layout.yaxis?.title?.text).toBe('testAccuracyAtBest (%)');
+    expect(fig.layout.yaxis?.title?.text).toBe('Test accuracy, best validation epoch (%)<br>dot: mean, whiskers: min–max over seeds');
     const vs = accuracyVsConnections(atBest, { seriesBy: 'policy', y: 'testAccuracyAtBest' });
     expect((vs.data as unknown as Trace[])[1]!.y[0]).toBeCloseTo(75, 10);
   });
 
-  it('plots accuracy against connections per method, mean +- std over seeds, on a log axis', () => {
+  it('plots accuracy against connections per method, mean and min-max over seeds, on a log axis', () => {
     const fig = accuracyVsConnections(rows, { seriesBy: 'policy' });
     const t = fig.data as unknown as Trace[];
-    expect(t.map((d) => d.name)).toEqual(['set', 'static', 'dense']);
+    expect(t.map((d) => d.name)).toEqual(['SET', 'Static sparse', 'Dense']);
     expect(t[0]!.x).toEqual([1000, 4000]);
     expect(t[0]!.y[0]).toBeCloseTo((90 + 92 + 88 + 90) / 4, 10);
     expect(t[0]!.y[1]).toBeCloseTo(94, 10);
     expect(t[2]!.x).toEqual([50_000]);
     expect(fig.layout.xaxis?.type).toBe('log');
-    expect(fig.layout.xaxis?.title?.text).toBe('connections');
+    expect(fig.layout.xaxis?.title?.text).toBe('Connections');
   });
 
   it('rejects no rows, rows without the keys (listing the keys they have) and non-finite metrics', () => {

@@ -23,8 +23,8 @@ describe('the standard figures of a run folder', () => {
   it('builds curves, connectivity (initial rebuilt from the seed, and trained), degrees, weights, spy plots and evolution', () => {
     const { figures, notes } = runFigures(run);
     expect(figures.map((f) => f.name)).toEqual([
-      'learning-curves', 'input-connectivity', 'degrees-hidden-0', 'degrees-hidden-1', 'weight-histograms',
-      'spy-layer-0', 'spy-layer-1', 'spy-layer-2', 'evolution-stats',
+      'learning-curves', 'input-connectivity', 'degrees-hidden-1', 'degrees-hidden-2', 'weight-histograms',
+      'spy-layer-1', 'spy-layer-2', 'spy-layer-3', 'evolution-stats',
     ]);
     expect(notes).toEqual([]);
     const byName = Object.fromEntries(figures.map((f) => [f.name, f.figure]));
@@ -37,7 +37,7 @@ describe('the standard figures of a run folder', () => {
     const sum = (z: number[][]) => z.flat().reduce((a, b) => a + b, 0);
     expect(sum(initial!.z)).toBe(sum(final!.z));
     expect(initial!.z).not.toEqual(final!.z);
-    const degrees = byName['degrees-hidden-0']!.data as unknown as { name: string }[];
+    const degrees = byName['degrees-hidden-1']!.data as unknown as { name: string }[];
     expect(degrees.map((d) => d.name).slice(0, 3)).toEqual(['Erdős–Rényi', 'initial', 'after epoch 3']);
     // mnist-like epochs-end evolution: every hidden sparse layer, every epoch but the last.
     const evo = byName['evolution-stats']!.data as unknown as { x: number[]; yaxis: string }[];

@@ -37,10 +37,10 @@ describe('paper style', () => {
   });
 
   it('applies the caller layout last, so any builder field can be overridden', () => {
-    const fig = styledFigure([], { xaxis: { title: { text: 'epoch' } }, legend: { x: 0.2 } }, { title: 'T', layout: { legend: { x: 0.9 }, font: { size: 7 } } }, 2);
+    const fig = styledFigure([], { xaxis: { title: { text: 'epoch' } }, legend: { x: 0.2 } }, { title: 'T', layout: { legend: { x: 0.9 }, font: { size: 12 } } }, 2);
     expect(fig.layout.width).toBe(336);
     expect(fig.layout.legend?.x).toBe(0.9);
-    expect(fig.layout.font).toMatchObject({ size: 7, family: expect.stringContaining('Liberation Sans') });
+    expect(fig.layout.font).toMatchObject({ size: 12, family: expect.stringContaining('Liberation Sans') });
     expect(fig.layout.title?.text).toBe('T');
     const wider: Figure = withLayout(fig, { width: 500, xaxis: { range: [0, 5] } });
     expect(wider.layout.width).toBe(500);

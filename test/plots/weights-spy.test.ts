@@ -28,7 +28,7 @@ describe('weightHistograms', () => {
     for (let k = 0; k < layer.nnz; k++) layer.values[k] = (k % 7) - 3;
     const fig = weightHistograms([layer, { label: 'out', values: [-1, 0.5, 2] }], { bins: 4 });
     const t = fig.data as unknown as Bar[];
-    expect(t.map((d) => [d.type, d.name, d.xaxis])).toEqual([['bar', 'layer 0', 'x'], ['bar', 'out', 'x2']]);
+    expect(t.map((d) => [d.type, d.name, d.xaxis])).toEqual([['bar', 'layer 1', 'x'], ['bar', 'out', 'x2']]);
     expect(t[0]!.y.reduce((a, b) => a + b, 0)).toBe(layer.nnz);
     expect(t[1]!.x).toEqual([0.25, 0.75, 1.25, 1.75]);
     expect(t[1]!.y).toEqual([0, 1, 1, 1]);

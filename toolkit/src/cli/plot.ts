@@ -7,8 +7,10 @@
  */
 import * as path from 'node:path';
 import { ConfigError } from '../core/errors';
+import { SingleBar } from 'cli-progress';
+import { canDrawBar } from '../display/terminal';
 import { IMAGE_FORMATS, type FigureFormat } from '../plots/export';
-import { writeRunFigures, type WrittenRunFigures } from '../plots/run-figures';
+import { writeRunFigures, type FigureProgress, type WrittenRunFigures } from '../plots/run-figures';
 
 /** Options of the `plot` command as parsed by commander. */
 export interface PlotCommandOptions {
@@ -34,6 +36,32 @@ export function reportFigures(written: WrittenRunFigures, write: (line: string) 
   write(`figures: ${path.join(written.outDir, 'figures.html')}` + (images > 0 ? ` and ${images} files (${written.formats.filter((f) => f !== 'html').join(', ')}) in ${written.outDir}` : ''));
 }
 
+/**
+ * The progress display of figure writing on `stream` (default stderr): a bar on a terminal, else one line per
+ * figure, `<prefix>: figures 3/9: degrees-hidden-1 (svg, png, pdf)`, so that logs show where the time goes.
+ */
+export function figureProgress(prefix: string, stream: NodeJS.WriteStream = process.stderr): (p: FigureProgress) => void {
+  let bar: SingleBar | null = null;
+  return (p) => {
+    if (p.done === 0) {
+      stream.write(`${prefix}: writing ${p.total} figures into ${p.outDir}\n`);
+      if (canDrawBar(stream)) {
+        bar = new SingleBar({ stream, format: `${prefix}: figures [{bar}] {value}/{total} {name}`, hideCursor: true, clearOnComplete: true, barsize: 30 });
+        bar.start(p.total, 0, { name: '' });
+      }
+      return;
+    }
+    const formats = p.files.map((f) => path.extname(f).slice(1)).join(', ');
+    if (bar) {
+      bar.update(p.done, { name: p.name });
+      if (p.done === p.total) {
+        bar.stop();
+        bar = null;
+      }
+    } else stream.write(`${prefix}: figures ${p.done}/${p.total}: ${p.name} (${formats})\n`);
+  };
+}
+
 /** Runs the `plot` command. */
 export async function plotCommand(runDir: string, o: PlotCommandOptions): Promise<void> {
   const out = o.out ?? path.join(runDir, 'figures');
@@ -43,6 +71,6 @@ export async function plotCommand(runDir: string, o: PlotCommandOptions): Promis
     scale = Number(o.scale);
     if (!(Number.isFinite(scale) && scale > 0 && scale <= 20)) throw new ConfigError(`--scale must be a number in (0, 20], got "${o.scale}"`);
   }
-  const written = await writeRunFigures(runDir, out, formats, scale !== undefined ? { scale } : {});
+  const written = await writeRunFigures(runDir, out, formats, { ...(scale !== undefined ? { scale } : {}), onProgress: figureProgress('synapses-ts plot') });
   reportFigures(written, (line) => process.stderr.write(`synapses-ts plot: ${line}\n`));
 }

@@ -15,7 +15,7 @@ import { preset } from '../experiments/presets';
 import { runConfig, type RunResult } from '../experiments/run';
 import { writeRunFigures } from '../plots/run-figures';
 import { describeRunData } from './describe-data';
-import { reportFigures } from './plot';
+import { figureProgress, reportFigures } from './plot';
 import { progressCallbacks } from './progress';
 
 /** Options of the `train` command as parsed by commander. */
@@ -187,7 +187,7 @@ export async function trainCommand(o: TrainCommandOptions): Promise<void> {
   // The standard figures; a failure here must not cost the run, whose results are already on disk.
   if (o.figures !== false) {
     try {
-      const written = await writeRunFigures(out, path.join(out, 'figures'));
+      const written = await writeRunFigures(out, path.join(out, 'figures'), 'auto', o.progress === false ? {} : { onProgress: figureProgress('synapses-ts train') });
       reportFigures(written, (line) => process.stderr.write(`synapses-ts train: ${line}\n`));
     } catch (e) {
       process.stderr.write(`synapses-ts train: warning: figures not written: ${(e as Error).message}\n`);

@@ -1,8 +1,10 @@
 /**
  * The standard figures of an ablation folder (written by `synapses-ts ablate`): the test accuracy of the
- * final model per combination of axis values (mean and spread over seeds), the test accuracy of the model of
- * the best validation epoch (when the grid had a validation part), accuracy against connections, and
- * learning curves (training, validation, test) with a +-std band over seeds for every combination.
+ * final model per combination of axis values (a dot at the mean over seeds, whiskers from the smallest to
+ * the largest), the test accuracy of the model of the best validation epoch (when the grid had a validation
+ * part), accuracy against connections (when the settings have several sparsity levels), accuracy against
+ * training FLOPs, and learning curves (training, validation, test) with a +-std band over seeds for every
+ * combination. Every label comes from plots/labels.
  * No figure ever picks an epoch on the test set.
  *
  * @packageDocumentation
@@ -13,6 +15,7 @@ import { DataError } from '../core/errors';
 import { readCellListing, readResultRows } from '../experiments/ablation-results';
 import { readJsonLines } from '../io/files';
 import { ablationComparison, accuracyVsConnections, type AblationRow } from './ablation';
+import { settingLabel } from './labels';
 import { learningCurves, type EpochMetrics, type LabeledRun } from './learning-curves';
 import type { RunFigure, RunFigures } from './run-figures';
 import { noDataFigure } from './style';
@@ -34,16 +37,38 @@ interface ResultLine {
   /** 1 for rows written before validation existed (upgraded on reading, with every selection field null). */
   readonly resultVersion: number;
   readonly connections: number;
+  /** Training FLOPs of the run; absent or null for rows written before FLOPs were counted. */
+  readonly trainingFlops?: number | null;
 }
 
-function label(axes: Record<string, unknown>): string {
-  const parts = Object.entries(axes).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
-  return parts.length ? parts.join(', ') : 'base';
+/**
+ * The sparsity levels of an ablation's settings: settings are at one level when every seed they share
+ * has the same number of connections (an Erdős–Rényi topology is drawn from the seed, so two policies at
+ * one ε get the same counts seed by seed, while their counts still differ from seed to seed); settings
+ * without a shared seed are at one level when their mean counts differ by less than 1%.
+ * @returns the level index of each setting, in the order given.
+ */
+export function sparsityLevels(settings: readonly { readonly connections: ReadonlyMap<number, number> }[]): number[] {
+  const levels: { readonly connections: ReadonlyMap<number, number> }[] = [];
+  const mean = (m: ReadonlyMap<number, number>) => [...m.values()].reduce((a, b) => a + b, 0) / m.size;
+  return settings.map((s) => {
+    const found = levels.findIndex((l) => {
+      const shared = [...s.connections.keys()].filter((seed) => l.connections.has(seed));
+      if (shared.length > 0) return shared.every((seed) => s.connections.get(seed) === l.connections.get(seed));
+      const a = mean(s.connections), b = mean(l.connections);
+      return Math.abs(a - b) <= 0.01 * Math.max(a, b);
+    });
+    if (found >= 0) return found;
+    levels.push(s);
+    return levels.length - 1;
+  });
 }
 
 /**
  * Builds the standard figures of the ablation folder `dir` from `results.jsonl` and each finished run's
- * `metrics.jsonl`. Unfinished cells are left out and named in the notes.
+ * `metrics.jsonl`. Unfinished cells are left out and named in the notes. Accuracy against connections is
+ * drawn only when the settings have several sparsity levels (see {@link sparsityLevels}); accuracy against
+ * training FLOPs when every finished run counted them.
  * @throws {@link DataError} when `dir` is not an ablation folder.
  */
 export function ablationFigures(dir: string): RunFigures {
@@ -66,15 +91,37 @@ export function ablationFigures(dir: string): RunFigures {
   const old = results.filter((r) => r.resultVersion === 1).length;
   if (old > 0) notes.push(`${old} of ${results.length} finished cells were written before validation existed (result version 1): they have no best-validation model, and their metrics' val* columns are the test set (drawn as test)`);
   const axisKeys = Object.keys(results[0]!.axes);
+  const raw = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+  const settingOf = (axes: Record<string, unknown>) => JSON.stringify(axisKeys.map((k) => raw(axes[k])));
+  // The sparsity level of each setting, from its runs' connection counts per seed.
+  const bySetting = new Map<string, { axes: Record<string, unknown>; connections: Map<number, number> }>();
+  for (const r of results) {
+    const key = settingOf(r.axes);
+    let s = bySetting.get(key);
+    if (!s) bySetting.set(key, (s = { axes: r.axes, connections: new Map() }));
+    s.connections.set(r.seed, r.connections);
+  }
+  const settings = [...bySetting.entries()];
+  const levelOf = new Map(sparsityLevels(settings.map(([, s]) => s)).map((level, i) => [settings[i]![0], level]));
+  const levelCount = new Set(levelOf.values()).size;
+  // An axis moves the connections when two settings that differ in it alone are at different levels; the
+  // other axes name the series of the accuracy-vs-connections figure.
+  const connectionAxes = axisKeys.filter((k) => settings.some(([ka, a]) => settings.some(([kb, b]) =>
+    levelOf.get(ka) !== levelOf.get(kb) && raw(a.axes[k]) !== raw(b.axes[k]) && axisKeys.every((o) => o === k || raw(a.axes[o]) === raw(b.axes[o])))));
+  const seriesKeys = axisKeys.filter((k) => !connectionAxes.includes(k));
+  const seriesOf = (axes: Record<string, unknown>) => (seriesKeys.length ? settingLabel(Object.fromEntries(seriesKeys.map((k) => [k, axes[k]]))) : 'all settings');
+
   const rows: AblationRow[] = results.map((r) => ({
-    ...Object.fromEntries(axisKeys.map((k) => [k, typeof r.axes[k] === 'string' ? r.axes[k] : JSON.stringify(r.axes[k])])),
-    group: label(r.axes), seed: r.seed, testAccuracy: r.testAccuracy, testAccuracyAtBest: r.testAccuracyAtBest, connections: r.connections,
+    ...Object.fromEntries(axisKeys.map((k) => [k, raw(r.axes[k])])),
+    setting: settingLabel(r.axes), series: seriesOf(r.axes), point: settingOf(r.axes),
+    seed: r.seed, testAccuracy: r.testAccuracy, testAccuracyAtBest: r.testAccuracyAtBest, connections: r.connections,
+    trainingFlops: r.trainingFlops ?? null,
   }));
-  const groupBy = axisKeys.length ? axisKeys : ['group'];
+  const groupBy = axisKeys.length ? axisKeys : ['setting'];
   figures.push({
     name: 'ablation-accuracy',
-    title: 'Test accuracy of the final model per setting (mean and std over seeds)',
-    figure: ablationComparison(rows, { groupBy, metric: 'testAccuracy', kind: 'bar', column: 'double', yTitle: 'test accuracy, final model (%)' }),
+    title: 'Test accuracy of the final model per setting (dot: mean over seeds, whiskers: min–max)',
+    figure: ablationComparison(rows, { groupBy, metric: 'testAccuracy', column: 'double' }),
   });
   // The model of the best validation epoch: only when every cell had a validation part (a mean over some
   // seeds only would compare settings on different seeds).
@@ -82,13 +129,27 @@ export function ablationFigures(dir: string): RunFigures {
   if (atBest === results.length) {
     figures.push({
       name: 'ablation-accuracy-at-best',
-      title: 'Test accuracy of the model of the best validation epoch per setting (mean and std over seeds)',
-      figure: ablationComparison(rows, { groupBy, metric: 'testAccuracyAtBest', kind: 'bar', column: 'double', yTitle: 'test accuracy, best validation epoch (%)' }),
+      title: 'Test accuracy of the model of the best validation epoch per setting (dot: mean over seeds, whiskers: min–max)',
+      figure: ablationComparison(rows, { groupBy, metric: 'testAccuracyAtBest', column: 'double' }),
     });
   } else if (atBest > 0) {
     notes.push(`ablation-accuracy-at-best: only ${atBest} of ${results.length} finished cells have a best-validation model (the others ran without a validation part); the figure is left out`);
   }
-  figures.push({ name: 'ablation-accuracy-vs-connections', title: 'Test accuracy against the number of connections', figure: accuracyVsConnections(rows, { seriesBy: 'group', column: 'double' }) });
+  // Against connections only across sparsity levels: seeds of one setting are one point, never a line.
+  if (levelCount > 1) {
+    figures.push({
+      name: 'ablation-accuracy-vs-connections',
+      title: 'Test accuracy against the number of connections (one point per setting: mean over seeds, whiskers: min–max)',
+      figure: accuracyVsConnections(rows, { seriesBy: 'series', pointBy: 'point', seriesLabel: (s) => s, column: 'double' }),
+    });
+  }
+  if (results.every((r) => typeof r.trainingFlops === 'number' && r.trainingFlops > 0)) {
+    figures.push({
+      name: 'ablation-accuracy-vs-flops',
+      title: 'Test accuracy against training FLOPs (one point per setting: mean over seeds, whiskers: min–max)',
+      figure: accuracyVsConnections(rows, { seriesBy: 'setting', pointBy: 'point', x: 'trainingFlops', lines: false, seriesLabel: (s) => s, column: 'double' }),
+    });
+  }
   const runs: LabeledRun[] = [];
   for (const r of results) {
     const metrics = path.join(dir, 'runs', r.id, 'metrics.jsonl');
@@ -96,7 +157,7 @@ export function ablationFigures(dir: string): RunFigures {
       notes.push(`run ${r.id} has no metrics.jsonl`);
       continue;
     }
-    runs.push({ label: label(r.axes), seed: r.seed, epochs: readJsonLines<EpochMetrics>(metrics) });
+    runs.push({ label: settingLabel(r.axes), seed: r.seed, epochs: readJsonLines<EpochMetrics>(metrics) });
   }
   figures.push({
     name: 'ablation-learning-curves',

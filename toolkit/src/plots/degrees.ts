@@ -13,7 +13,7 @@ import type { CsrMatrix } from '../sparse/csr';
 import { inDegrees, outDegrees } from '../sparse/stats';
 import type { Figure } from './figure';
 import { fitPowerLaw, powerLawCcdf, powerLawPmf, type PowerLawFit, type PowerLawOptions } from './powerlaw';
-import { OKABE_ITO, paperAxis, seriesColor, styledFigure, type PlotOptions } from './style';
+import { logTicks, OKABE_ITO, paperAxis, seriesColor, styledFigure, type PlotOptions } from './style';
 
 /** Which connections of a hidden neuron count: incoming (fan-in), outgoing (fan-out) or both. */
 export type DegreeDirection = 'in' | 'out' | 'total';
@@ -131,6 +131,22 @@ function readDegrees(s: DegreeSnapshot, i: number): Int32Array {
   return out;
 }
 
+/** Log-axis ticks labelled at full size (see {@link logTicks}) over the positive values the traces plot on axis `xy`. */
+function ticksOf(data: readonly Partial<ScatterData>[], xy: 'x' | 'y'): ReturnType<typeof logTicks> {
+  let min = Infinity, max = -Infinity;
+  for (const t of data) {
+    const vs = (t[xy] ?? []) as ArrayLike<unknown>;
+    for (let i = 0; i < vs.length; i++) {
+      const v = vs[i];
+      if (typeof v === 'number' && v > 0 && Number.isFinite(v)) {
+        if (v < min) min = v;
+        if (v > max) max = v;
+      }
+    }
+  }
+  return min <= max ? logTicks(min, max) : {};
+}
+
 /** Log-spaced integers from a to b (inclusive), at most `count` of them. */
 function logIntegers(a: number, b: number, count = 60): number[] {
   if (b <= a) return [a];
@@ -141,7 +157,9 @@ function logIntegers(a: number, b: number, count = 60): number[] {
 
 /**
  * Degree distributions (one marker series per snapshot) on log-log axes, with an optional reference
- * distribution (dashed) and power-law fits (solid lines, exponent, xmin and KS distance in the legend).
+ * distribution (dashed) and power-law fits (solid lines, exponent, xmin and KS distance in a note). A fit
+ * whose exponent runs to the end of its search interval (`atBound`: no power law describes the tail) is
+ * reported in the note and drawn as no line.
  * Neurons of degree 0 cannot appear on a log axis; their number is noted on the figure.
  *
  * @throws {@link InvalidArgumentError} for no snapshots, an empty snapshot or a degree that is not a
@@ -220,10 +238,16 @@ export function degreeDistribution(snapshots: readonly DegreeSnapshot[], options
       try {
         const fit = fitPowerLaw(d, options.powerLaw);
         fits.push({ label, fit });
+        if (fit.atBound) {
+          // The likelihood wants an exponent beyond the search interval: the tail falls off faster (or
+          // slower) than any power law allowed, so no law is drawn, only said not to fit.
+          notes.push(`${label}: no power law fits<br>(its exponent runs to the search bound, α = ${fit.alpha.toFixed(1)})`);
+          return;
+        }
         const xs = logIntegers(fit.xmin, Math.max(fit.xmin, max));
         const ys2 = kind === 'pmf' ? powerLawPmf(fit, xs) : powerLawCcdf(fit, xs);
         const text = `${label}: power law α = ${fit.alpha.toFixed(2)} ± ${fit.sigma.toFixed(2)}<br>for k ≥ ${fit.xmin} (${fit.nTail} of ${fit.n} neurons), KS D = ${fit.ks.toFixed(3)}`;
-        notes.push(fit.atBound ? `${text}<br>(α at the search bound: not power-law-like)` : text);
+        notes.push(text);
         data.push({
           type: 'scatter',
           mode: 'lines',
@@ -245,14 +269,14 @@ export function degreeDistribution(snapshots: readonly DegreeSnapshot[], options
   return styledFigure(
     data,
     {
-      xaxis: paperAxis(options.xTitle ?? 'degree k', { type: 'log' }),
-      yaxis: paperAxis(kind === 'pmf' ? 'fraction of neurons' : 'P(K ≥ k)', { type: 'log', exponentformat: 'power' }),
+      xaxis: paperAxis(options.xTitle ?? 'degree k', { type: 'log', ...ticksOf(data, 'x') }),
+      yaxis: paperAxis(kind === 'pmf' ? 'fraction of neurons' : 'P(K ≥ k)', { type: 'log', ...ticksOf(data, 'y') }),
       legend: { orientation: 'h', x: 0, xanchor: 'left', y: 1.02, yanchor: 'bottom', itemwidth: 30 },
       margin: { t: options.title ? 52 : 34 },
       // Fit results and notes sit in the bottom-left corner, empty for binomial and power-law shapes alike.
       annotations: notes.length === 0 ? [] : [{
         text: notes.join('<br>'), xref: 'paper', yref: 'paper', x: 0.01, y: 0.01, xanchor: 'left', yanchor: 'bottom', showarrow: false,
-        font: { size: 8, color: '#333333' }, align: 'left', bgcolor: 'rgba(255,255,255,0.7)',
+        font: { size: 9.5, color: '#333333' }, align: 'left', bgcolor: 'rgba(255,255,255,0.7)',
       }],
       meta: { fits },
     },

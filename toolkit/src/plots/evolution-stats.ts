@@ -112,7 +112,8 @@ export function evolutionStats(reports: readonly EvolutionRecord[], options: Evo
     const color = seriesColor(li);
     const own = rows.filter((r) => r.layer === layer).sort((a, b) => xOf(a) - xOf(b));
     const x = own.map(xOf);
-    const name = `layer ${layer}`;
+    // Layers are numbered from 1 in every figure's labels (spy-layer-1 is the first weight layer).
+    const name = `layer ${layer + 1}`;
     const line = (y: (number | null)[], p: number, extra: Partial<ScatterData> = {}): Partial<ScatterData> => ({
       type: 'scatter', mode, x, y, name, legendgroup: name, showlegend: false, xaxis: 'x', yaxis: axis(p).y,
       line: { color, width: 1.2 }, marker: { color, size: 3 }, ...extra,
@@ -129,7 +130,7 @@ export function evolutionStats(reports: readonly EvolutionRecord[], options: Evo
       const li = g === undefined ? -1 : layers.indexOf(g);
       data.push({
         type: 'scatter', mode: 'lines', x: pts.map((p) => p.x), y: pts.map((p) => p.rate), xaxis: 'x', yaxis: 'y4',
-        name: g === undefined ? 'network' : `layer ${g}`, legendgroup: g === undefined ? 'network' : `layer ${g}`,
+        name: g === undefined ? 'network' : `layer ${g + 1}`, legendgroup: g === undefined ? 'network' : `layer ${g + 1}`,
         showlegend: g === undefined || li < 0, line: { color: li >= 0 ? seriesColor(li) : '#000000', width: 1.2 },
       });
     });

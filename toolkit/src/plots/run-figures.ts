@@ -3,9 +3,11 @@
  * - `learning-curves` from `metrics.jsonl`: training, validation and test, with the best epoch of
  *   `result.json` (chosen on validation only) marked;
  * - `input-connectivity`, `degrees-hidden-<h>` (one per hidden layer), `weight-histograms` and
- *   `spy-layer-<l>` (one per sparse layer) from `model.json`. The initial topology is rebuilt from the
- *   seed and config in `manifest.json` (the toolkit's topologies are a function of them), so connectivity
- *   and degrees show the start of training beside its end;
+ *   `spy-layer-<l>` (one per sparse layer) from `model.json`. Layers are numbered from 1 in file names,
+ *   titles and labels alike (`degrees-hidden-1` is "hidden layer 1", `spy-layer-1` the first weight
+ *   layer). The initial topology is rebuilt from the seed and config in `manifest.json` (the toolkit's
+ *   topologies are a function of them), so connectivity and degrees show the start of training beside its
+ *   end;
  * - `evolution-stats` from `evolution.jsonl`.
  * A figure whose source is missing (a static run has no evolution events; a crashed run has no model)
  * becomes an explicit "no data" figure.
@@ -202,21 +204,22 @@ export function runFigures(runDir: string): RunFigures {
           { label: finalLabel, degrees: hiddenDegrees(ws, h) },
         ];
         figures.push({
-          name: `degrees-hidden-${h}`,
+          // File names and titles number layers from 1, as papers do: degrees-hidden-1 is hidden layer 1.
+          name: `degrees-hidden-${h + 1}`,
           title: `${runName}: degrees (fan-in + fan-out) of hidden layer ${h + 1} (${ws[h]!.rows} neurons)`,
           figure: degreeDistribution(snaps, { reference: erdosRenyiDegreePmf(ws, h), xTitle: 'degree k (fan-in + fan-out)' }),
         });
       }
-    } else noData('degrees-hidden-0', `${runName}: degrees of hidden neurons`, sparse.length < 2 ? 'the network has no hidden layer' : 'some layers are dense');
+    } else noData('degrees-hidden-1', `${runName}: degrees of hidden neurons`, sparse.length < 2 ? 'the network has no hidden layer' : 'some layers are dense');
 
     const weightLayers: WeightLayer[] = linear.map((l, i) => ({
-      label: `layer ${i}`,
+      label: `layer ${i + 1}`,
       values: l instanceof SparseLinear ? l.weights.values : (l as DenseLinear).weight.values,
     }));
     figures.push({ name: 'weight-histograms', title: `${runName}: weight magnitudes per layer`, figure: weightHistograms(weightLayers, { column: 'double', columns: Math.min(4, weightLayers.length) }) });
 
     sparse.forEach((w, i) => {
-      if (w) figures.push({ name: `spy-layer-${i}`, title: `${runName}: connectivity pattern of layer ${i}`, figure: spyPlot(w, { label: `layer ${i}` }) });
+      if (w) figures.push({ name: `spy-layer-${i + 1}`, title: `${runName}: connectivity pattern of layer ${i + 1}`, figure: spyPlot(w, { label: `layer ${i + 1}` }) });
     });
   } else {
     const why = 'no model.json in the run folder (the run has not finished)';
@@ -248,17 +251,32 @@ export interface WrittenRunFigures {
   readonly warnings: string[];
 }
 
+/**
+ * Where {@link writeRunFigures} is: figure `done` of `total` was written, as `files`; `done` 0 (no files)
+ * once `figures.html` is written and the image files are about to start.
+ */
+export interface FigureProgress {
+  readonly outDir: string;
+  readonly done: number;
+  readonly total: number;
+  readonly name: string;
+  readonly files: readonly string[];
+}
+
 /** Options of {@link writeRunFigures}. */
 export interface WriteRunFiguresOptions {
   /** An exporter to reuse (otherwise one is started and closed). */
   readonly exporter?: FigureExporter;
   /** PNG scale (default 2). */
   readonly scale?: number;
+  /** Called when the image files start (`done` 0) and after each figure's image files are written. */
+  readonly onProgress?: (progress: FigureProgress) => void;
 }
 
 /**
  * Writes the standard figures of `runDir` into `outDir`: `figures.html` (every figure, interactive,
- * self-contained) and, per figure, `<name>.svg|png|pdf` for the image formats asked for.
+ * self-contained) and, per figure, `<name>.svg|png|pdf` for the image formats asked for, each figure drawn
+ * once for all its formats in one browser page; `options.onProgress` hears of each figure as it is done.
  *
  * @param formats - `'auto'` (default): html, plus svg, png and pdf when Chromium is available (a warning
  *   otherwise); or an explicit list, where an image format without Chromium is an error.
@@ -293,27 +311,38 @@ export async function writeRunFigures(
       );
     }
   }
-  const { figures, notes } = isAblationDir(runDir) ? ablationFigures(runDir) : runFigures(runDir);
-  warnings.push(...notes);
-  const files: string[] = [];
-  const html = path.join(outDir, 'figures.html');
-  writeFileAtomic(html, figureHtmlDocument(figures.map((f) => ({ title: f.title, figure: f.figure })), `figures of ${runDir}`));
-  files.push(html);
-  const written = figures.map((f) => ({ name: f.name, title: f.title, files: [] as string[] }));
-  if (images.length > 0) {
-    const exporter = options.exporter ?? (await FigureExporter.launch());
-    try {
+  // Chromium starts (a second or two, most of it loading plotly) while the figures are built and figures.html
+  // is written; a failure to build closes it again.
+  // (Not for a folder that is neither a run nor an ablation: building its figures fails at once.)
+  const isRun = isAblationDir(runDir) || ['manifest.json', 'metrics.jsonl', 'model.json'].some((f) => fs.existsSync(path.join(runDir, f)));
+  const launching = images.length > 0 && !options.exporter && isRun ? FigureExporter.launch() : undefined;
+  launching?.catch(() => undefined);
+  let exporter: FigureExporter | undefined = options.exporter;
+  try {
+    const { figures, notes } = isAblationDir(runDir) ? ablationFigures(runDir) : runFigures(runDir);
+    warnings.push(...notes);
+    const files: string[] = [];
+    const html = path.join(outDir, 'figures.html');
+    writeFileAtomic(html, figureHtmlDocument(figures.map((f) => ({ title: f.title, figure: f.figure })), `figures of ${runDir}`));
+    files.push(html);
+    const written = figures.map((f) => ({ name: f.name, title: f.title, files: [] as string[] }));
+    if (images.length > 0) {
+      options.onProgress?.({ outDir, done: 0, total: figures.length, name: '', files: [] });
+      exporter ??= await launching!;
       for (const [i, f] of figures.entries()) {
-        for (const format of images) {
+        // One drawing per figure for all its formats.
+        const rendered = await exporter.renderFormats(f.figure, images, { scale: options.scale ?? 2 });
+        images.forEach((format, k) => {
           const out = path.join(outDir, `${f.name}.${format}`);
-          await exporter.save(f.figure, out, { format, ...(format === 'png' ? { scale: options.scale ?? 2 } : {}) });
+          writeFileAtomic(out, rendered[k]!);
           written[i]!.files.push(out);
           files.push(out);
-        }
+        });
+        options.onProgress?.({ outDir, done: i + 1, total: figures.length, name: f.name, files: written[i]!.files });
       }
-    } finally {
-      if (!options.exporter) await exporter.close();
     }
+    return { outDir, formats: ['html', ...images], files, figures: written, warnings };
+  } finally {
+    if (!options.exporter) await (exporter ?? (await launching?.catch(() => undefined)))?.close();
   }
-  return { outDir, formats: ['html', ...images], files, figures: written, warnings };
 }

@@ -63,6 +63,86 @@ export function scaleForDpi(dpi: number): number {
   return dpi / PX_PER_INCH;
 }
 
+/** The smallest text a figure has when printed at its print size, in points (journals ask for 6-8 pt). */
+export const MIN_FONT_PT = 7;
+
+/**
+ * Points per CSS pixel of a figure `widthPx` wide at its print size: figures are drawn at 96 px per inch
+ * for their column, so they print at their own size (0.75 pt per px) up to the double-column width; a wider
+ * figure is shrunk to 7.16 in, and its text with it.
+ */
+export function printPointsPerPixel(widthPx: number): number {
+  check(Number.isFinite(widthPx) && widthPx > 0, () => `width must be a positive number of pixels, got ${widthPx}`);
+  return (72 / PX_PER_INCH) * Math.min(1, inchesToPx(COLUMN_WIDTH_INCHES.double) / widthPx);
+}
+
+/** The smallest font size in CSS pixels (rounded up to a half pixel) that prints at {@link MIN_FONT_PT} or more. */
+export function minFontPx(widthPx: number): number {
+  return Math.ceil((2 * MIN_FONT_PT) / printPointsPerPixel(widthPx) - 1e-9) / 2;
+}
+
+// The keys whose value is a font (layout, axes, legend, annotations, colour bars, trace text).
+const FONT_KEYS = new Set(['font', 'tickfont', 'titlefont', 'textfont', 'insidetextfont', 'outsidetextfont']);
+
+/**
+ * Raises every font size in `value` (a layout or a trace, walked through objects and arrays of objects;
+ * arrays of numbers are data and are skipped) below `min` to `min`, in place. Hover labels are screen-only
+ * and left alone.
+ */
+function raiseFonts(value: unknown, min: number): void {
+  if (Array.isArray(value)) {
+    for (const v of value) if (typeof v === 'object' && v !== null) raiseFonts(v, min);
+    return;
+  }
+  if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value)) return;
+  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+    if (key === 'hoverlabel' || typeof v !== 'object' || v === null) continue;
+    if (FONT_KEYS.has(key) && !Array.isArray(v)) {
+      const font = v as { size?: unknown };
+      if (typeof font.size === 'number' && font.size < min) font.size = min;
+    }
+    raiseFonts(v, min);
+  }
+}
+
+/**
+ * A number as a tick label in plain digits at full size: SI prefixes from a thousand up (`20k`, `1.5G`),
+ * decimals below (`0.002`). plotly's own log-axis labels draw the 2s and 5s between decades at 75% size and
+ * powers of ten with 70% superscripts, which print below 7 pt.
+ */
+export function compactNumber(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  const prefixes = ['', 'k', 'M', 'G', 'T', 'P', 'E'];
+  let p = 0;
+  while (a >= 1000 ** (p + 1) && p < prefixes.length - 1) p++;
+  const scaled = v / 1000 ** p;
+  const digits = String(Number(scaled.toPrecision(3)));
+  return a >= 1e-4 || a === 0 ? `${digits}${prefixes[p]}` : v.toExponential(0);
+}
+
+/**
+ * Tick values and labels for a log axis over data from `min` to `max` (positive), when the data span a
+ * decade or more (where plotly would label the 2s and 5s small, or powers of ten with superscripts): 1, 2
+ * and 5 times each power of ten up to two decades, 1 and 3 up to four, powers of ten alone beyond, all
+ * within the data and labelled with {@link compactNumber} at the axis's full font size. Under a decade,
+ * plotly's own ticks are full size and are kept (an empty object).
+ */
+export function logTicks(min: number, max: number): Pick<AxisLayout, 'tickmode' | 'tickvals' | 'ticktext'> {
+  check(Number.isFinite(min) && Number.isFinite(max) && min > 0 && max >= min, () => `logTicks needs 0 < min <= max, got [${min}, ${max}]`);
+  const decades = Math.log10(max / min);
+  if (decades < 1) return {};
+  const steps = decades <= 2 ? [1, 2, 5] : decades <= 4 ? [1, 3] : [1];
+  const vals: number[] = [];
+  for (let k = Math.floor(Math.log10(min)); k <= Math.ceil(Math.log10(max)); k++) {
+    for (const m of steps) {
+      const v = Number((m * 10 ** k).toPrecision(1));
+      if (v >= min * (1 - 1e-12) && v <= max * (1 + 1e-12)) vals.push(v);
+    }
+  }
+  return { tickmode: 'array', tickvals: vals, ticktext: vals.map(compactNumber) };
+}
+
 /** The font stack: Liberation Sans (metric-compatible with Arial, installed with Chromium by set-up). */
 export const FONT_FAMILY = 'Liberation Sans, Arial, Helvetica, sans-serif';
 
@@ -79,7 +159,10 @@ export interface PlotOptions {
   readonly width?: number;
   /** Height in CSS pixels (overrides the builder's aspect ratio). */
   readonly height?: number;
-  /** Base font size in CSS pixels (default 10 for single, 11 for double columns; 10 px is 7.5 pt). */
+  /**
+   * Base font size in CSS pixels (default 10 for single, 11 for double columns; 10 px is 7.5 pt at print
+   * size). No text of a figure is smaller than {@link MIN_FONT_PT} at print size ({@link minFontPx}).
+   */
   readonly fontSize?: number;
   /** Any layout fields, deep-merged over everything else. */
   readonly layout?: Partial<FigureLayout>;
@@ -120,7 +203,8 @@ export function paperAxis(title?: string, extra: AxisLayout = {}): AxisLayout {
 
 /** The base layout of a paper figure: size, fonts, white background, palette, compact margins, legend. */
 export function paperLayout(options: PlotOptions, size: { width: number; height: number }): FigureLayout {
-  const fontSize = options.fontSize ?? (size.width > inchesToPx(5) ? 11 : 10);
+  const min = minFontPx(size.width);
+  const fontSize = options.fontSize ?? Math.max(size.width > inchesToPx(5) ? 11 : 10, min);
   check(Number.isFinite(fontSize) && fontSize > 0, () => `fontSize must be a positive number, got ${fontSize}`);
   return {
     width: size.width,
@@ -131,7 +215,7 @@ export function paperLayout(options: PlotOptions, size: { width: number; height:
     colorway: [...PALETTE],
     margin: { l: 44, r: 10, t: options.title ? 30 : 12, b: 36, pad: 0 },
     ...(options.title ? { title: { text: options.title, font: { size: fontSize + 1 }, x: 0.5, xanchor: 'center' as const } } : {}),
-    legend: { font: { size: fontSize - 1 }, bgcolor: 'rgba(255,255,255,0.8)', borderwidth: 0, tracegroupgap: 2 },
+    legend: { font: { size: Math.max(fontSize - 1, min) }, bgcolor: 'rgba(255,255,255,0.8)', borderwidth: 0, tracegroupgap: 2 },
     hovermode: 'closest',
   };
 }
@@ -149,7 +233,14 @@ export function styledFigure(
   defaultColumn: Column = 'single',
 ): Figure {
   const size = figureSize(options, aspect, defaultColumn);
-  const merged = mergeLayout(mergeLayout(paperLayout(options, size), layout), options.layout);
+  // The caller's overrides are copied: the font floor below changes the merged layout in place.
+  const merged = mergeLayout(mergeLayout(paperLayout(options, size), layout), options.layout ? structuredClone(options.layout) : undefined);
+  // Every text prints at MIN_FONT_PT or more at the figure's print size, whatever a builder or caller asked
+  // for (merged copies are fresh objects; the traces are the builder's own).
+  const width = typeof merged.width === 'number' ? merged.width : size.width;
+  const min = minFontPx(width);
+  raiseFonts(merged, min);
+  for (const trace of data) raiseFonts(trace, min);
   return frames ? { data, layout: merged, frames } : { data, layout: merged };
 }
 

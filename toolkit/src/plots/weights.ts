@@ -32,7 +32,7 @@ export interface WeightHistogramOptions extends PlotOptions {
  * A histogram of the weights of every layer, one panel each, in the palette's colours.
  * @throws {@link InvalidArgumentError} for no layers or a non-finite weight (naming layer and index).
  *   A layer without weights gets a "no connections" panel.
- * @example weightHistograms(sparseLayers.map((l, i) => ({ label: `layer ${i}`, values: l.weights.values })))
+ * @example weightHistograms(sparseLayers.map((l, i) => ({ label: `layer ${i + 1}`, values: l.weights.values })))
  */
 export function weightHistograms(layers: readonly WeightLayer[], options: WeightHistogramOptions = {}): Figure {
   if (!Array.isArray(layers) || layers.length === 0) throw new InvalidArgumentError('weight histograms: no layers given');
@@ -46,7 +46,7 @@ export function weightHistograms(layers: readonly WeightLayer[], options: Weight
   const annotations = layout.annotations!;
   const data: Partial<BarData>[] = [];
   layers.forEach((layer, i) => {
-    const label = layer instanceof CsrMatrix ? `layer ${i}` : layer.label;
+    const label = layer instanceof CsrMatrix ? `layer ${i + 1}` : layer.label;
     const values = layer instanceof CsrMatrix ? layer.values : layer.values;
     if (typeof label !== 'string' || !values || typeof values.length !== 'number') {
       throw new InvalidArgumentError(`weight histograms: layer ${i} must be a CsrMatrix or { label, values }`);
