@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { DataError } from '../core/errors';
 import { readCellListing, readResultRows } from '../experiments/ablation-results';
 import { summarize, summaryText } from '../experiments/table';
+import type { SparsitySpec } from '../nn/mlp';
 import { formatFlops } from '../train/flops';
 import { failureReport } from './ablate';
 import { dataSource } from './describe-data';
@@ -56,7 +57,9 @@ export function summarizeRun(run: RunFolder): RunSummary {
   const facts = manifest.facts as { sizes?: number[]; trainSamples?: number; validationSamples?: number; testSamples?: number; connections?: number; connectionsPerLayer?: number[] };
   const policy = (manifest.config as { policy?: { name?: string } }).policy?.name ?? 'composed';
   const m = config.model;
-  const sparsity = m.sparsity.kind === 'erdos-renyi' ? `erdos-renyi eps ${m.sparsity.eps}` : m.sparsity.kind === 'dense' ? 'dense' : m.sparsity.kind === 'density' ? `density ${m.sparsity.density}` : `${m.sparsity.kind} density ${m.sparsity.density}`;
+  const spec = (s: SparsitySpec): string => (s.kind === 'erdos-renyi' ? `erdos-renyi eps ${s.eps}` : s.kind === 'dense' ? 'dense' : s.kind === 'density' ? `density ${s.density}` : `${s.kind} density ${s.density}`);
+  // A per-layer list reads layer by layer ("erdos-renyi eps 0.002 / dense"); centred inputs are said after it.
+  const sparsity = (Array.isArray(m.sparsity) ? m.sparsity.map(spec).join(' / ') : spec(m.sparsity as SparsitySpec)) + (m.centreInputs ? ', centred inputs' : '');
   const activation = typeof m.activation === 'string' ? m.activation : m.activation.name;
   const o = config.optimizer;
   const configLine = `${sparsity}, ${activation}, dropout ${m.dropout}, policy ${policy}, ${o.name} lr ${o.lr}, batch ${config.training.batchSize}, ${config.loss}`;

@@ -97,7 +97,7 @@ export function regrowLayer(
   const { pruned, keptFrom } = p;
   const grown = policy.regrow.grow(pruned, count, rng, { ...inputs, pruned: p.droppedPositions });
   assert(grown.length === count, () => `regrow returned ${grown.length} positions, expected ${count}`);
-  const grownValues = policy.init.fill(new Float32Array(grown.length), cols, rows, rng, rowFanInOf(pruned, grown));
+  const grownValues = policy.init.fill(new Float32Array(grown.length), cols, rows, rng, () => rowFanInOf(pruned, grown));
 
   const nnz = pruned.nnz + count;
   const nRowPtr = new Int32Array(rows + 1);

@@ -47,9 +47,19 @@ function checkFanIn(fanIn: InitFanIn): void {
   if (fanIn !== 'dense' && fanIn !== 'sparse') throw new ConfigError(`init.fanIn must be "dense" or "sparse", got ${JSON.stringify(fanIn)}`);
 }
 
-/** The fan-in of new connection `k`: the dense one, or its row's (at least 1) when asked and known. */
-function fanInOf(mode: InitFanIn, dense: number, rows: Int32Array | undefined, k: number): number {
-  return mode === 'sparse' && rows !== undefined ? Math.max(1, rows[k]!) : dense;
+/**
+ * Fills `out` with `draw() * sqrt(c / fanIn)`: the dense fan-in for every weight, or each new weight's row's
+ * (at least 1) with `fanIn: 'sparse'`, which alone asks evolution for the rows' counts (they cost a pass).
+ */
+function fillScaled(out: Float32Array, mode: InitFanIn, c: number, dense: number, rowFanIn: (() => Int32Array) | undefined, draw: () => number): Float32Array {
+  const rows = mode === 'sparse' && rowFanIn !== undefined ? rowFanIn() : null;
+  if (rows === null) {
+    const scale = Math.sqrt(c / dense);
+    for (let k = 0; k < out.length; k++) out[k] = draw() * scale;
+  } else {
+    for (let k = 0; k < out.length; k++) out[k] = draw() * Math.sqrt(c / Math.max(1, rows[k]!));
+  }
+  return out;
 }
 
 /** He-normal: N(0, 2 / fanIn) (Synapses); `fanIn` see {@link InitFanIn} (default `'dense'`). */
@@ -58,9 +68,8 @@ export function heNormalInit(fanIn: InitFanIn = 'dense'): GrowInit {
   return {
     name: 'he-normal',
     config: fanIn === 'dense' ? {} : { fanIn },
-    fill(out, nIn, _fanOut, rng, rows) {
-      for (let k = 0; k < out.length; k++) out[k] = rng.normal() * Math.sqrt(2 / fanInOf(fanIn, nIn, rows, k));
-      return out;
+    fill(out, nIn, _fanOut, rng, rowFanIn) {
+      return fillScaled(out, fanIn, 2, nIn, rowFanIn, () => rng.normal());
     },
   };
 }
@@ -71,9 +80,8 @@ export function heUniformInit(fanIn: InitFanIn = 'dense'): GrowInit {
   return {
     name: 'he-uniform',
     config: fanIn === 'dense' ? {} : { fanIn },
-    fill(out, nIn, _fanOut, rng, rows) {
-      for (let k = 0; k < out.length; k++) out[k] = (2 * rng.float() - 1) * Math.sqrt(6 / fanInOf(fanIn, nIn, rows, k));
-      return out;
+    fill(out, nIn, _fanOut, rng, rowFanIn) {
+      return fillScaled(out, fanIn, 6, nIn, rowFanIn, () => 2 * rng.float() - 1);
     },
   };
 }

@@ -87,10 +87,11 @@ export interface Regrow extends Part {
 export interface GrowInit extends Part {
   /**
    * Fills `out` (one value per new connection) for a layer with `fanIn` inputs and `fanOut` outputs (its
-   * dense sizes). `rowFanIn[g]`, when given, is the number of connections that new connection `g`'s output
-   * neuron has after regrowth (its real, sparse fan-in).
+   * dense sizes). `rowFanIn()`, when given, returns for each new connection `g` the number of connections its
+   * output neuron has after regrowth (its real, sparse fan-in); it costs a pass, so only an init that uses it
+   * calls it.
    */
-  fill(out: Float32Array, fanIn: number, fanOut: number, rng: Rng, rowFanIn?: Int32Array): Float32Array;
+  fill(out: Float32Array, fanIn: number, fanOut: number, rng: Rng, rowFanIn?: () => Int32Array): Float32Array;
 }
 
 /** Which sparse layers a policy evolves: all, all but the last (output) layer, or explicit indices. */

@@ -50,6 +50,8 @@ export function editDistance(a: string, b: string): number {
 }
 
 const last = (p: string): string => p.slice(p.lastIndexOf('.') + 1);
+/** A dotted path without its list indices: `model.sparsity.1.eps` -> `model.sparsity.eps`. */
+const withoutIndices = (p: string): string => p.replace(/\.\d+(?=\.|$)/g, '');
 const parent = (p: string): string => (p.includes('.') ? p.slice(0, p.lastIndexOf('.')) : '');
 
 /**
@@ -124,14 +126,17 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown
     if (issue.code === 'unrecognized_keys') {
       for (const k of issue.keys) {
         const full = p ? `${p}.${k}` : k;
-        const near = nearestPath(full, options.known);
+        // Known paths have no list indices (`model.sparsity.eps` stands for `model.sparsity.1.eps` too).
+        const generic = withoutIndices(full);
+        const nearGeneric = nearestPath(generic, options.known);
+        const near = nearGeneric !== null && parent(nearGeneric) === parent(generic) && generic !== full ? `${p}.${last(nearGeneric)}` : nearGeneric;
         const owner = valueAt(input, at) as Record<string, unknown> | undefined;
         const tag = owner?.name ?? owner?.kind;
-        const hint = options.known.includes(full)
+        const hint = options.known.includes(generic)
           ? `${p}${tag === undefined ? '' : ` ${JSON.stringify(tag)}`} has no such key (other kinds of ${p} do)`
           : near
             ? `did you mean ${near}?`
-            : `known keys here: ${options.known.filter((c) => parent(c) === p).map(last).join(', ')}`;
+            : `known keys here: ${options.known.filter((c) => parent(c) === withoutIndices(p)).map(last).join(', ')}`;
         lines.push(`${full}: unknown key; ${hint}`);
       }
     } else if (issue.code === 'invalid_union' && (issue as { discriminator?: string }).discriminator !== undefined) {
@@ -147,7 +152,7 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown
       const inner = issue.errors.find((b) => b.length > 0 && !rootFailure(b));
       if (inner) lines.push(...formatIssues(inner, input, options, at));
       else {
-        const hint = options.unionHints?.[p.replace(/\.\d+(?=\.|$)/g, '')];
+        const hint = options.unionHints?.[withoutIndices(p)];
         const alternatives = issue.errors.map((b) => (b[0] ? wanted(b[0]) : '')).filter(Boolean);
         lines.push(`${where}: ${show(valueAt(input, at))} is not allowed; expected ${hint ?? alternatives.join(' or ')}`);
       }

@@ -17,6 +17,7 @@ import { formatIssues, schemaPaths } from './config-issues';
 import { assertSafeKeys, dottedObject, mergeConfig } from './merge';
 
 const finite = z.number().finite();
+const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
 const positiveInt = z.number().int().min(1);
 
 /** Where a file-based data set comes from: one file split by the run's seed, or a train and a test file. */
@@ -167,6 +168,20 @@ const sparsitySchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('erk'), density: finite.gt(0).max(1) }),
   z.strictObject({ kind: z.literal('dense') }),
 ]);
+/**
+ * One sparsity spec for every linear layer, or a list with one per linear layer (`hidden.length + 1` of
+ * them; the list's length is checked against `hidden` by the model schema). `erk` spreads one density over
+ * all layers, so it cannot be one entry of a list (as nn/mlp says).
+ */
+const sparsityOrListSchema = z.union([
+  sparsitySchema,
+  // No .min(1): the model schema's length check says how many specs the list needs.
+  z.array(sparsitySchema).superRefine((specs, ctx) => {
+    specs.forEach((s, i) => {
+      if (s.kind === 'erk') ctx.addIssue({ code: 'custom', path: [i, 'kind'], message: '"erk" spreads one density over all layers, so it cannot be one spec of a per-layer list; give { "kind": "erk", ... } alone, or per-layer "density" specs' });
+    });
+  }),
+]);
 
 const warmupEpochs = finite.min(0).default(0);
 const lrScheduleSchema = z.discriminatedUnion('name', [
@@ -230,7 +245,8 @@ export const runConfigSchema = z.strictObject({
     .strictObject({
       /** Hidden layer sizes; input and output sizes come from the data. */
       hidden: z.array(positiveInt).default([1000, 1000, 1000]),
-      sparsity: sparsitySchema.default({ kind: 'erdos-renyi', eps: 20 }),
+      /** One spec for every linear layer, or a list of one per linear layer (`hidden.length + 1`; no `erk` in a list). */
+      sparsity: sparsityOrListSchema.default({ kind: 'erdos-renyi', eps: 20 }),
       activation: activationSchema.default('relu'),
       dropout: finite.min(0).lt(1).default(0),
       init: z.enum(WEIGHT_INITS).default('he-uniform'),
@@ -238,6 +254,24 @@ export const runConfigSchema = z.strictObject({
       fanIn: z.enum(['dense', 'sparse']).default('dense'),
       /** Std of Gaussian noise added to training inputs: a denoising autoencoder (with loss `reconstruction` only). */
       inputNoise: finite.min(0).default(0),
+      /**
+       * Centre the first layer's inputs on the training part's feature means (features/centring), so wide
+       * uncentred inputs such as 0/1/2 genotype counts act as `x - mean` while batches stay sparse. Needs a
+       * sparse first layer. The means come from the training part only (after the validation split).
+       * Absent means false, and is not filled in: grid cell ids hash the resolved config, so a default
+       * written into every config would give the cells of grids made before this key new ids.
+       */
+      centreInputs: z.boolean().optional(),
+    })
+    .superRefine((m, ctx) => {
+      const layers = m.hidden.length + 1;
+      if (Array.isArray(m.sparsity) && m.sparsity.length !== layers) {
+        ctx.addIssue({ code: 'custom', path: ['sparsity'], message: `the list has ${plural(m.sparsity.length, 'spec')} for ${plural(layers, 'linear layer')} (hidden ${JSON.stringify(m.hidden)} and the output layer); give one per linear layer, or one spec for all` });
+      }
+      const first = Array.isArray(m.sparsity) ? m.sparsity[0] : m.sparsity;
+      if (m.centreInputs && first?.kind === 'dense') {
+        ctx.addIssue({ code: 'custom', path: ['centreInputs'], message: 'needs a sparse first layer, but model.sparsity makes it dense; give the first layer a sparse spec (e.g. { "kind": "erdos-renyi", ... }) or set centreInputs to false' });
+      }
     })
     .prefault({}),
   /** An evolution policy: a preset name or a JSON description (validated by the policy registry). */
@@ -310,6 +344,7 @@ function knownPaths(): string[] {
 
 /** What the union-typed keys accept, for values that fit none of their forms. */
 const UNION_HINTS: Readonly<Record<string, string>> = {
+  'model.sparsity': 'a sparsity spec ({ "kind": one of "erdos-renyi", "density", "erk", "dense", ... }) or a list of one spec per linear layer (hidden.length + 1 of them; no "erk" in a list)',
   'model.activation': `an activation name (one of ${ACTIVATIONS.map((a) => JSON.stringify(a)).join(', ')}) or an object { "name": one of those, "alpha"?: number }`,
   get policy(): string {
     return `a policy preset name (one of ${policyPresetNames().map((n) => JSON.stringify(n)).join(', ')}) or a policy object ({ "policy": preset, ...overrides } or { "trigger", "fraction", "prune", "regrow", "init" })`;

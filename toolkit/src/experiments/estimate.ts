@@ -23,7 +23,8 @@
  *   per-epoch sample order;
  * - `evolutionState`: the usage history that ITOP-style policies keep per evolvable layer;
  * - `scratch`: the largest short-lived arrays of one layer: building its topology, or one evolution event
- *   (pruning keys, the pruned and regrown copies, the remapped optimizer state).
+ *   (pruning keys, the pruned and regrown copies, the remapped optimizer state), or the float64 feature means
+ *   of centred inputs (`model.centreInputs`, whose centre counts in `weights`).
  *
  * It is an estimate of the typed arrays, not of the JavaScript heap (a few tens of MB for the toolkit
  * itself), and it assumes the CPU reference's unfused layers, the most the other backends keep.
@@ -37,6 +38,7 @@ import { SparseDataset } from '../data/sparse-dataset';
 import { DenseDataset } from '../data/dataset';
 import { policyFrom } from '../evolution/registry';
 import { erdosRenyiProbability, erkDensities } from '../sparse/topology';
+import type { SparsitySpec } from '../nn/mlp';
 import type { RunConfig } from './config';
 
 /** The batch size evaluation uses at least (`Model.evaluate`'s default, and validation's floor). */
@@ -127,12 +129,19 @@ export function dataShapeOf(train: Dataset, test: Dataset, validation?: Dataset)
   };
 }
 
+/** The sparsity spec of linear layer `l` (a config's one spec for all, or its per-layer list). */
+function specAt(sparsity: RunConfig['model']['sparsity'], l: number): SparsitySpec {
+  return Array.isArray(sparsity) ? sparsity[l]! : (sparsity as SparsitySpec);
+}
+
 /** Connections of every linear layer, as mlpNetwork would build them for `sparsity`. */
-function layerEstimates(sizes: readonly number[], sparsity: RunConfig['model']['sparsity']): LayerEstimate[] {
+function layerEstimates(sizes: readonly number[], specs: RunConfig['model']['sparsity']): LayerEstimate[] {
   const shapes = sizes.slice(0, -1).map((nIn, l) => ({ nIn, nOut: sizes[l + 1]! }));
-  const erk = sparsity.kind === 'erk' ? erkDensities(shapes, sparsity.density) : null;
+  // erk is never an entry of a list (the config schema refuses it), only the one spec of all layers.
+  const erk = !Array.isArray(specs) && specs.kind === 'erk' ? erkDensities(shapes, specs.density) : null;
   return shapes.map(({ nIn, nOut }, l) => {
     const total = nIn * nOut;
+    const sparsity = specAt(specs, l);
     let density: number;
     switch (sparsity.kind) {
       case 'dense':
@@ -189,6 +198,13 @@ export function estimateRunMemory(config: RunConfig, shape: DataShape): MemoryEs
     weights += dense ? connections * F32 : connections * (F32 + I32) + (nOut + 1) * I32;
     const b = nOut + (hidden && srelu ? 4 * nOut : 0);
     biases += b * F32;
+    // Centred inputs (model.centreInputs): the first layer keeps the centre (one float per input) and the
+    // folded bias `b - W c`; the means are summed in float64 first (features/centring).
+    if (l === 0 && config.model.centreInputs) {
+      weights += nIn * F32;
+      biases += nOut * F32;
+      scratch = Math.max(scratch, nIn * F64);
+    }
     params += connections + b;
     // Forward output at the largest batch; input gradient (never for the first layer) at the training batch.
     activations += nOut * evalBatch * F32 + (l > 0 ? nIn * batch * F32 : 0);
@@ -198,7 +214,7 @@ export function estimateRunMemory(config: RunConfig, shape: DataShape): MemoryEs
     }
     if (evolvable && needs.history) evolutionState += (connections + nOut + 1) * I32;
     // Building the topology: Erdos-Renyi's growing column array (1.1x, then copied), or the sorted ranks.
-    const build = dense ? 0 : config.model.sparsity.kind === 'erdos-renyi' ? (1.1 * connections + 64) * I32 : connections * F64;
+    const build = dense ? 0 : specAt(config.model.sparsity, l).kind === 'erdos-renyi' ? (1.1 * connections + 64) * I32 : connections * F64;
     // One evolution event of this layer: pruning keys (f64), the pruned copy (col, value, origin), the regrown
     // layer (col, value, map), its fresh gradient and the remapped optimizer state.
     const evolve = evolvable && needs.evolves ? connections * (F64 + 3 * 4 + 3 * 4 + F32 + slots * F32) + 2 * (nOut + 1) * I32 : 0;
@@ -209,7 +225,7 @@ export function estimateRunMemory(config: RunConfig, shape: DataShape): MemoryEs
   const nIn = shape.nFeatures, nOut = shape.nClasses;
   // Training batch: x, y, loss gradient, predictions; evaluation batch: the same at the evaluation size.
   // Sparse batches (Model.fit's sparse path): non-zeros with SparseBatch's 25% headroom, and the offsets.
-  const sparseInput = shape.nnzPerSample !== undefined && config.model.sparsity.kind !== 'dense' && config.loss !== 'reconstruction';
+  const sparseInput = shape.nnzPerSample !== undefined && specAt(config.model.sparsity, 0).kind !== 'dense' && config.loss !== 'reconstruction';
   const inputBytes = (b: number): number => (sparseInput ? (1.25 * shape.nnzPerSample! * b + 16) * (F32 + I32) + (nIn + 1) * I32 : nIn * b * F32);
   const batches = inputBytes(batch) + inputBytes(evalBatch) + nOut * (batch + evalBatch) * F32 + 2 * (batch + evalBatch) * I32;
   const data = shape.dataBytes + (shape.trainSamples + shape.testSamples) * I32;

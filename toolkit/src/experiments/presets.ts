@@ -67,6 +67,23 @@ const PRESETS: Record<string, RunConfigInput> = {
     training: { epochs: 30, batchSize: 100, monitor: 'valLoss' },
     seed: 1,
   },
+  /**
+   * A 200,000-marker genotype run (issue 19): 4,000 samples of 0/1/2 markers with 5 additive causal markers
+   * and one interacting pair (heritability 0.9), a very sparse first layer (eps 0.002, about 400 connections
+   * into 10 hidden neurons) on centred inputs, a dense output layer, RigL (k 5), SGD 0.1. The settings of
+   * scripts/genotype-wide.cjs, which has no validation part: the model trains on the whole 80% training
+   * split, so `data.validation` is 0 (no best-epoch selection; the final model is the result). Rank its
+   * markers with `synapses-ts select RUN_DIR --method strength`; the manifest records the causal ones.
+   */
+  'genotypes-wide-rigl': {
+    name: 'genotypes-wide-rigl',
+    data: { name: 'genotypes', nSamples: 4000, nMarkers: 200_000, nCausal: 5, nPairs: 1, heritability: 0.9, testFraction: 0.2, validation: 0 },
+    model: { hidden: [10], sparsity: [{ kind: 'erdos-renyi', eps: 0.002 }, { kind: 'dense' }], centreInputs: true, activation: 'relu', dropout: 0, init: 'he-uniform' },
+    policy: { policy: 'rigl', k: 5 },
+    optimizer: { name: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 0.001 },
+    training: { epochs: 20, batchSize: 256 },
+    seed: 1,
+  },
 };
 
 /** Names of the run presets. */

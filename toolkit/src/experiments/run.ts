@@ -24,11 +24,13 @@ import { checkCheckpointArchitecture, loadCheckpoint, mlpArchitecture, saveCheck
 import { appendJsonLine, readJsonLines, writeFileAtomic, writeJsonAtomic } from '../io/files';
 import { createManifest } from '../io/manifest';
 import { saveModel } from '../io/model-file';
+import { SparseLinear } from '../nn/sparse-linear';
 import type { Callbacks, EpochLogs } from '../train/history';
 import { backendReason, mlp, type Evaluation, type Model } from '../train/model';
 import { parseRunConfig, sameRunConfig, type RunConfig } from './config';
 import { checkTrainingClasses, loadRunDataAsync, type AnyRunData } from './data';
 import { planRunMemory, type MemoryPlan } from './estimate';
+import { centreInputs } from '../features/centring';
 import { FEATURE_NAMES_FILE } from '../features/importance';
 import { FEATURE_HISTORY_FILE, InputHistory } from '../features/persistence';
 import { appendSnapshot, startSnapshots } from '../features/snapshots';
@@ -157,6 +159,12 @@ function resumeFrom(out: string, config: RunConfig, sizes: readonly number[]): M
   // Restarting here would silently replace the folder's run: refuse, and say what differs.
   // Compared after parsing the saved config again: one written before a key had a default still matches.
   if (!sameRunConfig(saved, config)) throw new RunFolderError(`cannot resume ${out}: its checkpoint was written for another config (${configDifference(saved, config)}); use --overwrite to replace the run, or another --out folder`);
+  // The centre is not recomputed on resume (the checkpoint's is the run's); a checkpoint without one cannot
+  // continue a centred run as it began.
+  const first = model.network.layers[0];
+  if (config.model.centreInputs && !(first instanceof SparseLinear && first.inputCentre !== null)) {
+    throw new RunFolderError(`cannot resume ${out}: the config centres the inputs (model.centreInputs) but its checkpoint's first layer has no input centre; use --overwrite to start the run over, or another --out folder`);
+  }
   return model;
 }
 
@@ -213,6 +221,10 @@ async function runIn(config: RunConfig, options: RunOptions, folder: RunFolder |
     seed: config.seed,
     backend: chosen.backend,
   });
+  // Centred inputs: the means of the training part only (after the validation split), so that nothing of the
+  // validation or test data shapes the model. A resumed run keeps the centre its checkpoint stores (model
+  // files record it), the same values: the training part is the same seeded split.
+  if (!resumed && config.model.centreInputs) centreInputs(model, train);
   if (!resumed) model.compile({ optimizer: config.optimizer, loss: config.loss, policy: config.policy as never, inputNoise: config.model.inputNoise });
   // A checkpoint does not record the input noise: the config says it.
   else model.inputNoise = config.model.inputNoise;

@@ -168,18 +168,19 @@ export function networkArchitecture(net: Sequential): string[] {
 
 /** What {@link mlpArchitecture} needs of a model config (the `model` part of a run config). */
 export interface MlpArchitectureSpec {
-  readonly sparsity: { readonly kind: string };
+  /** One spec for every linear layer, or one per linear layer (the kinds are all that matter here). */
+  readonly sparsity: { readonly kind: string } | readonly { readonly kind: string }[];
   readonly activation: string | { readonly name: string };
   readonly dropout: number;
 }
 
 /** The architecture (see {@link networkArchitecture}) that nn/mlp builds for `sizes` and a model config. */
 export function mlpArchitecture(sizes: readonly number[], model: MlpArchitectureSpec): string[] {
-  const linear = model.sparsity.kind === 'dense' ? 'dense-linear' : 'sparse-linear';
+  const kindAt = (l: number): string => (Array.isArray(model.sparsity) ? (model.sparsity as readonly { readonly kind: string }[])[l]?.kind : (model.sparsity as { readonly kind: string }).kind) ?? 'sparse';
   const activation = typeof model.activation === 'string' ? model.activation : model.activation.name;
   const out: string[] = [];
   for (let l = 0; l + 1 < sizes.length; l++) {
-    out.push(`${linear} ${sizes[l]}->${sizes[l + 1]}`);
+    out.push(`${kindAt(l) === 'dense' ? 'dense-linear' : 'sparse-linear'} ${sizes[l]}->${sizes[l + 1]}`);
     if (l + 2 < sizes.length) {
       out.push(activation);
       if (model.dropout > 0) out.push('dropout');
