@@ -24,18 +24,10 @@ import { DenseLinear } from '../../toolkit/src/nn/dense-linear';
 import { SparseLinear } from '../../toolkit/src/nn/sparse-linear';
 import { mlp, type Model } from '../../toolkit/src/train/model';
 import { cli } from '../integration/cli-runner';
+import { messageOf } from './config-error-message';
 
 const PRESET = 'genotypes-wide-rigl';
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'synapses-wide-'));
-const messageOf = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-};
 const wide = (model: Record<string, unknown>): unknown => ({ model: { hidden: [10], ...model } });
 const firstLayer = (m: Model): SparseLinear => {
   const l = m.network.layers[0];

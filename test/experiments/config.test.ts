@@ -9,21 +9,13 @@ import { editDistance, nearestPath } from '../../toolkit/src/experiments/config-
 import { dottedObject, mergeConfig } from '../../toolkit/src/experiments/merge';
 import { preset } from '../../toolkit/src/experiments/presets';
 import * as toolkit from '../../toolkit/src/index';
+import { messageOf } from './config-error-message';
 
 const tmpFile = (content: string): string => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synapses-config-'));
   const file = path.join(dir, 'config.json');
   fs.writeFileSync(file, content);
   return file;
-};
-const messageOf = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a ConfigError');
 };
 
 describe('configs merge deeply (preset < config file < --set)', () => {
